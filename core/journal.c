@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Opening the journal, its meta table, and the sync side's reads and
+ * pruning. The daemon's queued appends are in journal_writer.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "btsoot/log.h"
+#include "journal_impl.h"
+
+#define SCHEMA_VERSION "1"
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS ops(seq INTEGER PRIMARY KEY, op INTEGER NOT NULL,"
+	" ino INTEGER NOT NULL DEFAULT 0, path BLOB NOT NULL, path2 BLOB,"
+	" off INTEGER NOT NULL DEFAULT 0, len INTEGER NOT NULL DEFAULT 0,"
+	" mode INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS pending(id INTEGER PRIMARY KEY, op INTEGER NOT NULL,"
+	" ino INTEGER NOT NULL DEFAULT 0, path BLOB NOT NULL, path2 BLOB,"
+	" off INTEGER NOT NULL DEFAULT 0, len INTEGER NOT NULL DEFAULT 0,"
+	" mode INTEGER NOT NULL DEFAULT 0);"
+	"INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '" SCHEMA_VERSION "');";
+
+static const char *const op_names[] = {
+	[BT_OP_NONE] = "none",	   [BT_OP_CREATE] = "create",
+	[BT_OP_MKNOD] = "mknod",   [BT_OP_MKDIR] = "mkdir",
+	[BT_OP_SYMLINK] = "symlink", [BT_OP_LINK] = "link",
+	[BT_OP_RENAME] = "rename", [BT_OP_UNLINK] = "unlink",
+	[BT_OP_RMDIR] = "rmdir",   [BT_OP_WRITE] = "write",
+	[BT_OP_TRUNCATE] = "truncate", [BT_OP_META] = "meta",
+	[BT_OP_XATTR] = "xattr",
+};
+
+const char *bt_op_name(int op)
+{
+	if (op < 0 || op > BT_OP_XATTR)
+		return "unknown";
+	return op_names[op];
+}
+
+void bt_op_rec_free(struct bt_op_rec *r)
+{
+	free(r->path);
+	free(r->path2);
+	r->path = NULL;
+	r->path2 = NULL;
+}
+
+int bt_journal_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_CANTOPEN:
+		return -ENOENT;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_SCHEMA:
+	case SQLITE_FORMAT:
+		return -EUCLEAN;
+	default:
+		return -EIO;
+	}
+}
+
+int bt_journal_exec(struct bt_journal *j, const char *sql)
+{
+	int rc;
+
+	pthread_mutex_lock(&j->dbmu);
+	rc = sqlite3_exec(j->db, sql, NULL, NULL, NULL);
+	pthread_mutex_unlock(&j->dbmu);
+	return bt_journal_errno(rc);
+}
+
+static int journal_prepare_file(const char *path, int flags)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) == 0)
+		return S_ISREG(st.st_mode) ? 0 : -EUCLEAN;
+	if (errno != ENOENT)
+		return -errno;
+	if (!(flags & BT_J_CREATE))
+		return -ENOENT;
+	/* Create it ourselves so it is 0600 whatever the umask; SQLite gives
+	 * the -wal and -shm files the same mode. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -errno;
+	close(fd);
+	return 0;
+}
+
+static int journal_quick_check(struct bt_journal *j)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(j->db, "PRAGMA quick_check", -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return bt_journal_errno(rc);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0)
+		rc = SQLITE_CORRUPT;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : bt_journal_errno(rc);
+}
+
+static int journal_setup(struct bt_journal *j, int flags)
+{
+	char schema[16];
+	int rc;
+
+	sqlite3_busy_timeout(j->db, 10000);
+	if (!(flags & BT_J_READONLY)) {
+		rc = bt_journal_exec(j, "PRAGMA journal_mode=WAL;"
+					"PRAGMA synchronous=NORMAL;");
+		if (rc < 0)
+			return rc;
+	}
+	rc = journal_quick_check(j);
+	if (rc < 0)
+		return rc;
+	if (flags & BT_J_CREATE) {
+		rc = bt_journal_exec(j, "BEGIN IMMEDIATE;");
+		if (rc == 0) {
+			rc = bt_journal_exec(j, schema_sql);
+			rc = rc ? rc : bt_journal_exec(j, "COMMIT;");
+			if (rc)
+				bt_journal_exec(j, "ROLLBACK;");
+		}
+		if (rc < 0)
+			return rc;
+	}
+	rc = bt_meta_get(j, BT_META_SCHEMA, schema, sizeof(schema));
+	if (rc == -ENOENT || (rc == 0 && strcmp(schema, SCHEMA_VERSION) != 0))
+		return -EUCLEAN; /* some other SQLite file, or a newer btsoot */
+	return rc;
+}
+
+int bt_journal_open(const char *path, int flags, struct bt_journal **out)
+{
+	struct bt_journal *j;
+	int oflags, rc;
+
+	*out = NULL;
+	rc = journal_prepare_file(path, flags);
+	if (rc < 0)
+		return rc;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	pthread_mutex_init(&j->dbmu, NULL);
+	pthread_mutex_init(&j->mu, NULL);
+	pthread_cond_init(&j->work, NULL);
+	pthread_cond_init(&j->done, NULL);
+	oflags = (flags & BT_J_READONLY) ? SQLITE_OPEN_READONLY
+					 : SQLITE_OPEN_READWRITE;
+	rc = sqlite3_open_v2(path, &j->db, oflags | SQLITE_OPEN_FULLMUTEX, NULL);
+	rc = rc == SQLITE_OK ? journal_setup(j, flags) : bt_journal_errno(rc);
+	if (rc < 0) {
+		if (j->db)
+			bt_debug("journal %s: %s", path, sqlite3_errmsg(j->db));
+		bt_journal_close(j);
+		return rc;
+	}
+	*out = j;
+	return 0;
+}
+
+void bt_journal_close(struct bt_journal *j)
+{
+	if (!j)
+		return;
+	if (j->running)
+		bt_jw_stop(j);
+	sqlite3_close(j->db);
+	for (size_t i = 0; i < j->q.n; i++)
+		bt_op_rec_free(&j->q.v[i]);
+	free(j->q.v);
+	pthread_cond_destroy(&j->work);
+	pthread_cond_destroy(&j->done);
+	pthread_mutex_destroy(&j->mu);
+	pthread_mutex_destroy(&j->dbmu);
+	free(j);
+}
+
+struct sqlite3 *bt_journal_db(struct bt_journal *j)
+{
+	return j->db;
+}
+
+const char *bt_journal_errmsg(struct bt_journal *j)
+{
+	return sqlite3_errmsg(j->db);
+}
+
+/* ---- meta ---- */
+
+int bt_meta_get(struct bt_journal *j, const char *key, char *buf, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	pthread_mutex_lock(&j->dbmu);
+	rc = sqlite3_prepare_v2(j->db, "SELECT value FROM meta WHERE key = ?",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	if (rc == SQLITE_ROW) {
+		const unsigned char *v = sqlite3_column_text(st, 0);
+
+		snprintf(buf, len, "%s", v ? (const char *)v : "");
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : bt_journal_errno(rc);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&j->dbmu);
+	return rc;
+}
+
+int bt_meta_get_i64(struct bt_journal *j, const char *key, int64_t *v)
+{
+	char buf[32], *end;
+	int rc = bt_meta_get(j, key, buf, sizeof(buf));
+
+	if (rc < 0)
+		return rc;
+	*v = strtoll(buf, &end, 10);
+	return *end == '\0' && end != buf ? 0 : -EUCLEAN;
+}
+
+int bt_meta_set(struct bt_journal *j, const char *key, const char *value)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	pthread_mutex_lock(&j->dbmu);
+	rc = sqlite3_prepare_v2(j->db,
+				"INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&j->dbmu);
+	return bt_journal_errno(rc);
+}
+
+int bt_meta_set_i64(struct bt_journal *j, const char *key, int64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRId64, v);
+	return bt_meta_set(j, key, buf);
+}
+
+/* ---- sync side ---- */
+
+static int query_i64(struct bt_journal *j, const char *sql, int64_t arg,
+		     int64_t *a, int64_t *b)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	pthread_mutex_lock(&j->dbmu);
+	rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		if (sqlite3_bind_parameter_count(st) > 0)
+			sqlite3_bind_int64(st, 1, arg);
+		rc = sqlite3_step(st);
+	}
+	if (rc == SQLITE_ROW) {
+		*a = sqlite3_column_int64(st, 0);
+		if (b)
+			*b = sqlite3_column_int64(st, 1);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&j->dbmu);
+	return bt_journal_errno(rc);
+}
+
+int bt_journal_max_seq(struct bt_journal *j, int64_t *seq)
+{
+	return query_i64(j, "SELECT coalesce(max(seq), 0) FROM ops", 0, seq, NULL);
+}
+
+int bt_journal_stats(struct bt_journal *j, int64_t after, int64_t *n_ops,
+		     int64_t *n_write_bytes)
+{
+	return query_i64(j,
+			 "SELECT count(*), coalesce(sum(CASE WHEN op = 9 THEN len"
+			 " ELSE 0 END), 0) FROM ops WHERE seq > ?",
+			 after, n_ops, n_write_bytes);
+}
+
+static char *column_path(sqlite3_stmt *st, int col)
+{
+	const void *blob = sqlite3_column_blob(st, col);
+	int len = sqlite3_column_bytes(st, col);
+	char *s;
+
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return NULL;
+	s = malloc((size_t)len + 1);
+	if (!s)
+		return NULL;
+	if (len)
+		memcpy(s, blob, (size_t)len);
+	s[len] = '\0';
+	return s;
+}
+
+/* Fills rec from a row of (seq, op, ino, path, path2, off, len, mode). */
+static int row_to_rec(sqlite3_stmt *st, struct bt_op_rec *rec)
+{
+	rec->seq = sqlite3_column_int64(st, 0);
+	rec->op = sqlite3_column_int(st, 1);
+	rec->ino = (uint64_t)sqlite3_column_int64(st, 2);
+	rec->path = column_path(st, 3);
+	rec->path2 = column_path(st, 4);
+	rec->off = sqlite3_column_int64(st, 5);
+	rec->len = sqlite3_column_int64(st, 6);
+	rec->mode = (uint32_t)sqlite3_column_int64(st, 7);
+	if (!rec->path || (sqlite3_column_type(st, 4) != SQLITE_NULL && !rec->path2)) {
+		bt_op_rec_free(rec);
+		return -ENOMEM;
+	}
+	/* A NUL inside a stored path would silently shorten it: refuse. */
+	if (strlen(rec->path) != (size_t)sqlite3_column_bytes(st, 3) ||
+	    (rec->path2 && strlen(rec->path2) != (size_t)sqlite3_column_bytes(st, 4))) {
+		bt_op_rec_free(rec);
+		return -EUCLEAN;
+	}
+	return 0;
+}
+
+static int read_rows(struct bt_journal *j, sqlite3_stmt *st,
+		     int (*cb)(const struct bt_op_rec *, void *), void *arg)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct bt_op_rec rec;
+		int err = row_to_rec(st, &rec);
+
+		if (err == 0) {
+			err = cb(&rec, arg);
+			bt_op_rec_free(&rec);
+		}
+		if (err < 0)
+			return err;
+	}
+	return bt_journal_errno(rc);
+}
+
+int bt_journal_read(struct bt_journal *j, int64_t after, int64_t upto,
+		    size_t limit,
+		    int (*cb)(const struct bt_op_rec *rec, void *arg), void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(j->db,
+				"SELECT seq, op, ino, path, path2, off, len, mode FROM ops"
+				" WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return bt_journal_errno(rc);
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, upto);
+	sqlite3_bind_int64(st, 3, limit ? (int64_t)limit : -1);
+	/* One statement is one read transaction: a consistent snapshot. */
+	rc = read_rows(j, st, cb, arg);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int bt_journal_prune(struct bt_journal *j, int64_t upto)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(j->db, "DELETE FROM ops WHERE seq <= ?", -1,
+				    &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, upto);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return bt_journal_errno(rc);
+}
+
+int bt_journal_begin(struct bt_journal *j)
+{
+	return bt_journal_exec(j, "BEGIN IMMEDIATE");
+}
+
+int bt_journal_commit(struct bt_journal *j)
+{
+	return bt_journal_exec(j, "COMMIT");
+}
+
+void bt_journal_rollback(struct bt_journal *j)
+{
+	if (!sqlite3_get_autocommit(j->db))
+		bt_journal_exec(j, "ROLLBACK");
+}
+
+int bt_pending_read(struct bt_journal *j,
+		    int (*cb)(const struct bt_op_rec *rec, void *arg), void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(j->db,
+				    "SELECT 0, op, ino, path, path2, off, len, mode"
+				    " FROM pending ORDER BY id", -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return bt_journal_errno(rc);
+	rc = read_rows(j, st, cb, arg);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void bind_path(sqlite3_stmt *st, int col, const char *path)
+{
+	if (path)
+		sqlite3_bind_blob(st, col, path, (int)strlen(path), SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+/* Binds rec's fields to columns 1..8 in (seq|op, ...) order starting at
+ * first (the seq column is left to the caller). */
+void bt_journal_bind_rec(sqlite3_stmt *st, int first, const struct bt_op_rec *r)
+{
+	sqlite3_bind_int(st, first, r->op);
+	sqlite3_bind_int64(st, first + 1, (int64_t)r->ino);
+	bind_path(st, first + 2, r->path ? r->path : "");
+	bind_path(st, first + 3, r->path2);
+	sqlite3_bind_int64(st, first + 4, r->off);
+	sqlite3_bind_int64(st, first + 5, r->len);
+	sqlite3_bind_int64(st, first + 6, r->mode);
+}
+
+int bt_pending_replace(struct bt_journal *j, const struct bt_op_rec *recs,
+		       size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = bt_journal_exec(j, "DELETE FROM pending");
+
+	if (rc < 0 || n == 0)
+		return rc;
+	rc = sqlite3_prepare_v2(j->db,
+				"INSERT INTO pending(op, ino, path, path2, off, len, mode)"
+				" VALUES(?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL);
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+		bt_journal_bind_rec(st, 1, &recs[i]);
+		rc = sqlite3_step(st);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return bt_journal_errno(rc);
+}
+
+int64_t bt_journal_start_seq(struct bt_journal *j)
+{
+	int64_t max = 0, v;
+
+	bt_journal_max_seq(j, &max);
+	/* Pruned rows leave no trace in ops; the sync's marks must stay below
+	 * every new seq or new rows would look replayed already. */
+	if (bt_meta_get_i64(j, BT_META_SYNCED_SEQ, &v) == 0 && v > max)
+		max = v;
+	if (bt_meta_get_i64(j, BT_META_NS_DONE_SEQ, &v) == 0 && v > max)
+		max = v;
+	if (bt_meta_get_i64(j, "last_seq", &v) == 0 && v > max)
+		max = v;
+	return max;
+}
+
+int bt_journal_exec_for_tests(struct bt_journal *j, const char *sql)
+{
+	return bt_journal_exec(j, sql);
+}
+
+int bt_journal_exec_checkpoint_for_tests(struct bt_journal *j)
+{
+	return bt_journal_exec(j, "PRAGMA wal_checkpoint(TRUNCATE)");
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private to journal.c and journal_writer.c. */
+#ifndef BTSOOT_JOURNAL_IMPL_H
+#define BTSOOT_JOURNAL_IMPL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "btsoot/journal.h"
+
+struct jw_queue {
+	struct bt_op_rec *v;
+	size_t n;
+	size_t cap;
+};
+
+struct bt_journal {
+	sqlite3 *db;
+	/* Serialises use of db between the writer thread and meta calls, so a
+	 * meta write never lands inside (or is rolled back with) a batch. */
+	pthread_mutex_t dbmu;
+
+	/* writer state, all under mu */
+	pthread_mutex_t mu;
+	pthread_cond_t work;  /* queue grew, flush asked, or stop */
+	pthread_cond_t done;  /* a batch was committed (or failed) */
+	struct jw_queue q;
+	int64_t next_seq;      /* last seq handed out */
+	int64_t committed_seq; /* every seq <= this is committed */
+	unsigned flush_ms;
+	int flush_waiters;
+	bool running;
+	bool stop;
+	bool broken;
+	pthread_t thread;
+	void (*on_broken)(void *arg, const char *why);
+	void *on_broken_arg;
+};
+
+int bt_journal_exec(struct bt_journal *j, const char *sql);
+int bt_journal_errno(int sqlite_rc);
+int64_t bt_journal_start_seq(struct bt_journal *j);
+void bt_journal_bind_rec(sqlite3_stmt *st, int first, const struct bt_op_rec *r);
+
+#endif

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The daemon's side of the journal: appends go to an in-memory queue (no
+ * I/O on the caller's path), and one writer thread commits the queue in
+ * batches. A batch is one transaction: WAL + synchronous=NORMAL means the
+ * commit is a write() into the WAL, no fsync, and it survives the daemon
+ * being killed. bt_jw_flush gives fsync() its durability promise.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "btsoot/log.h"
+#include "journal_impl.h"
+
+/* Commit early when this many rows wait, to bound memory and latency. */
+#define JW_BATCH_ROWS 4096
+
+static int queue_push(struct jw_queue *q, struct bt_op_rec *rec)
+{
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 256;
+		struct bt_op_rec *v = realloc(q->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		q->v = v;
+		q->cap = cap;
+	}
+	q->v[q->n++] = *rec;
+	return 0;
+}
+
+static int copy_rec(struct bt_op_rec *dst, const struct bt_op_rec *src)
+{
+	*dst = *src;
+	dst->path = strdup(src->path ? src->path : "");
+	dst->path2 = src->path2 ? strdup(src->path2) : NULL;
+	if (!dst->path || (src->path2 && !dst->path2)) {
+		bt_op_rec_free(dst);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int64_t bt_jw_append(struct bt_journal *j, struct bt_op_rec *rec)
+{
+	struct bt_op_rec copy;
+	int64_t seq;
+
+	/* Allocate before taking the lock: the lock only orders. */
+	if (copy_rec(&copy, rec) < 0)
+		return -ENOMEM;
+	pthread_mutex_lock(&j->mu);
+	if (j->broken) {
+		pthread_mutex_unlock(&j->mu);
+		bt_op_rec_free(&copy);
+		return -EROFS;
+	}
+	seq = ++j->next_seq;
+	copy.seq = seq;
+	if (queue_push(&j->q, &copy) < 0) {
+		/* The change is applied but cannot be recorded: the journal
+		 * is now incomplete, which is exactly "broken". */
+		j->next_seq--;
+		j->broken = true;
+		pthread_mutex_unlock(&j->mu);
+		bt_op_rec_free(&copy);
+		if (j->on_broken)
+			j->on_broken(j->on_broken_arg, "out of memory queueing a journal row");
+		return -ENOMEM;
+	}
+	if (j->q.n >= JW_BATCH_ROWS)
+		pthread_cond_signal(&j->work);
+	pthread_mutex_unlock(&j->mu);
+	rec->seq = seq;
+	return seq;
+}
+
+static int commit_batch(struct bt_journal *j, struct jw_queue *b)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	pthread_mutex_lock(&j->dbmu);
+	rc = sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(j->db,
+					"INSERT INTO ops(seq, op, ino, path, path2, off, len, mode)"
+					" VALUES(?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL);
+	for (size_t i = 0; rc == SQLITE_OK && i < b->n; i++) {
+		sqlite3_bind_int64(st, 1, b->v[i].seq);
+		bt_journal_bind_rec(st, 2, &b->v[i]);
+		rc = sqlite3_step(st);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK && b->n > 0)
+		rc = sqlite3_exec(j->db, "INSERT OR REPLACE INTO meta(key, value)"
+				  " VALUES('last_seq', (SELECT max(seq) FROM ops))",
+				  NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		bt_err("journal commit of %zu rows failed: %s", b->n,
+		       sqlite3_errmsg(j->db));
+		sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	pthread_mutex_unlock(&j->dbmu);
+	return bt_journal_errno(rc);
+}
+
+static void free_batch(struct jw_queue *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		bt_op_rec_free(&b->v[i]);
+	b->n = 0;
+}
+
+static void wait_for_work(struct bt_journal *j)
+{
+	struct timespec until;
+
+	/* Nothing queued means everything handed out is committed; a flush
+	 * waiter then has its answer and must get the lock to see it. */
+	if (j->q.n == 0 && j->committed_seq < j->next_seq) {
+		j->committed_seq = j->next_seq;
+		pthread_cond_broadcast(&j->done);
+	}
+	if (j->stop || j->q.n >= JW_BATCH_ROWS || (j->flush_waiters && j->q.n))
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += j->flush_ms / 1000;
+	until.tv_nsec += (long)(j->flush_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&j->work, &j->mu, &until);
+}
+
+static void *writer_main(void *arg)
+{
+	struct bt_journal *j = arg;
+	struct jw_queue batch = { 0 };
+
+	pthread_mutex_lock(&j->mu);
+	for (;;) {
+		struct jw_queue tmp;
+		int64_t last;
+		int rc;
+
+		wait_for_work(j);
+		if (j->q.n == 0) {
+			if (j->stop)
+				break;
+			continue;
+		}
+		/* Swap the queue out so appends go on while we commit. */
+		tmp = j->q;
+		j->q = batch;
+		batch = tmp;
+		last = batch.v[batch.n - 1].seq;
+		pthread_mutex_unlock(&j->mu);
+
+		rc = commit_batch(j, &batch);
+		free_batch(&batch);
+
+		pthread_mutex_lock(&j->mu);
+		if (rc < 0 && !j->broken) {
+			j->broken = true;
+			if (j->on_broken)
+				j->on_broken(j->on_broken_arg, sqlite3_errmsg(j->db));
+		}
+		if (rc == 0 && last > j->committed_seq)
+			j->committed_seq = last;
+		pthread_cond_broadcast(&j->done);
+	}
+	pthread_mutex_unlock(&j->mu);
+	free(batch.v);
+	return NULL;
+}
+
+int bt_jw_start(struct bt_journal *j, unsigned flush_ms)
+{
+	int rc;
+
+	j->next_seq = bt_journal_start_seq(j);
+	j->committed_seq = j->next_seq;
+	j->flush_ms = flush_ms ? flush_ms : 1000;
+	j->stop = false;
+	rc = pthread_create(&j->thread, NULL, writer_main, j);
+	if (rc)
+		return -rc;
+	j->running = true;
+	return 0;
+}
+
+int bt_jw_flush(struct bt_journal *j)
+{
+	int64_t target;
+	int rc;
+
+	pthread_mutex_lock(&j->mu);
+	target = j->next_seq;
+	j->flush_waiters++;
+	pthread_cond_signal(&j->work);
+	while (j->committed_seq < target && !j->broken && j->running)
+		pthread_cond_wait(&j->done, &j->mu);
+	j->flush_waiters--;
+	rc = j->broken ? -EIO : 0;
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+bool bt_jw_broken(const struct bt_journal *j)
+{
+	/* A racy read is fine: broken only ever goes false -> true. */
+	return __atomic_load_n(&j->broken, __ATOMIC_RELAXED);
+}
+
+int bt_jw_stop(struct bt_journal *j)
+{
+	if (!j->running)
+		return j->broken ? -EIO : 0;
+	pthread_mutex_lock(&j->mu);
+	j->stop = true;
+	pthread_cond_signal(&j->work);
+	pthread_mutex_unlock(&j->mu);
+	pthread_join(j->thread, NULL);
+	j->running = false;
+	return j->broken ? -EIO : 0;
+}
+
+void bt_jw_on_broken(struct bt_journal *j, void (*cb)(void *arg, const char *why),
+		     void *arg)
+{
+	pthread_mutex_lock(&j->mu);
+	j->on_broken = cb;
+	j->on_broken_arg = arg;
+	pthread_mutex_unlock(&j->mu);
+}

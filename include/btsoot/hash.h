@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Content hashing with XXH3-128, streamed in chunks so memory stays flat. */
+#ifndef BTSOOT_HASH_H
+#define BTSOOT_HASH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct bt_hash128 {
+	uint64_t hi;
+	uint64_t lo;
+};
+
+#define BT_HASH_CHUNK (1u << 20)
+
+/* Hashes the whole content of fd from offset 0 with pread. 0 or -errno. */
+int bt_hash_fd(int fd, struct bt_hash128 *out);
+/* Hashes a memory buffer (for tests and small data). */
+void bt_hash_buf(const void *buf, size_t len, struct bt_hash128 *out);
+bool bt_hash_equal(const struct bt_hash128 *a, const struct bt_hash128 *b);
+/* 32 lowercase hex digits + NUL. */
+void bt_hash_hex(const struct bt_hash128 *h, char out[33]);
+
+#endif

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The block journal: one SQLite database per block, outside the mounted tree.
+ *
+ * Schema (version 1)
+ *   meta(key TEXT PRIMARY KEY, value TEXT)    block state, see BT_META_*
+ *   ops(seq INTEGER PRIMARY KEY, op, ino, path BLOB, path2 BLOB, off, len, mode)
+ *       append-only log written by btsootfs in the order the filesystem
+ *       applied the changes; pruned by btsoot-sync once replayed.
+ *   pending(id INTEGER PRIMARY KEY, ino, path BLOB, off, len, flags)
+ *       owned by btsoot-sync: dirty data/metadata it could not finish (the
+ *       source file had moved on); replayed before the next batch of ops.
+ *
+ * What a row means (paths are relative to the block's root, "" = root,
+ * stored as BLOBs without a NUL so any byte sequence survives):
+ *   CREATE  path ino              regular file created (empty)
+ *   MKNOD   path ino mode         fifo, socket or device node created
+ *   MKDIR   path ino              directory created
+ *   SYMLINK path ino path2=target symlink created
+ *   LINK    path=existing path2=new ino   hard link created
+ *   RENAME  path=from path2=to len=flags (0, RENAME_NOREPLACE, RENAME_EXCHANGE)
+ *   UNLINK  path ino              name removed (the inode may live on)
+ *   RMDIR   path                  directory removed
+ *   WRITE   path ino off len      bytes [off, off+len) of the file changed;
+ *                                 path is the file's name when the row was
+ *                                 queued (valid after every row before it)
+ *   TRUNCATE path ino off=size    size set; bytes from size on changed
+ *   META    path ino              mode, owner or times changed
+ *   XATTR   path ino              extended attributes changed
+ *
+ * Durability and order: btsootfs assigns seq while it holds its namespace
+ * lock, so seq order is the filesystem's order. Rows are queued in memory and
+ * committed by one writer thread in batches (WAL, synchronous=NORMAL: no fsync
+ * per commit; a committed batch survives a killed process). A killed daemon
+ * loses at most the uncommitted queue; it left meta state=mounted, which
+ * tells the next sync to reconcile by rescanning.
+ */
+#ifndef BTSOOT_JOURNAL_H
+#define BTSOOT_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sqlite3;
+
+enum bt_op {
+	BT_OP_NONE = 0, /* dropped by compaction */
+	BT_OP_CREATE = 1,
+	BT_OP_MKNOD = 2,
+	BT_OP_MKDIR = 3,
+	BT_OP_SYMLINK = 4,
+	BT_OP_LINK = 5,
+	BT_OP_RENAME = 6,
+	BT_OP_UNLINK = 7,
+	BT_OP_RMDIR = 8,
+	BT_OP_WRITE = 9,
+	BT_OP_TRUNCATE = 10,
+	BT_OP_META = 11,
+	BT_OP_XATTR = 12,
+};
+
+const char *bt_op_name(int op);
+
+struct bt_op_rec {
+	int64_t seq;
+	int op;
+	uint64_t ino;
+	char *path;  /* never NULL in a stored row */
+	char *path2; /* NULL when unused */
+	int64_t off;
+	int64_t len;
+	uint32_t mode;
+};
+
+void bt_op_rec_free(struct bt_op_rec *r); /* frees the strings, not r */
+
+/* meta keys */
+#define BT_META_SCHEMA "schema"              /* "1" */
+#define BT_META_STATE "state"                /* "mounted" while btsootfs runs, "clean" after a clean unmount */
+#define BT_META_SYNCED_SEQ "synced_seq"      /* every op <= this has been replayed and pruned */
+#define BT_META_NS_DONE_SEQ "ns_done_seq"    /* namespace ops <= this are applied on the remote */
+#define BT_META_NS_DONE_STEP "ns_done_step"  /* sub-step inside op ns_done_seq+1 (RENAME_EXCHANGE) */
+#define BT_META_FIRST_SYNC "first_sync_done" /* "1" once the initial full mirror completed */
+#define BT_META_NEEDS_RESCAN "needs_rescan"  /* "1": journal incomplete, next sync rescans */
+#define BT_META_LAST_SYNC "last_sync"        /* unix time of the last completed sync */
+#define BT_META_LAST_SYNC_BYTES "last_sync_bytes"
+#define BT_META_LAST_VERIFY "last_verify"    /* unix time */
+#define BT_META_LAST_VERIFY_RESULT "last_verify_result" /* "equal", "N differences", "error: ..." */
+#define BT_META_FLUSH_GEN "flush_gen"        /* bumped by btsootfs after each SIGUSR1 flush */
+
+enum bt_journal_flags {
+	BT_J_CREATE = 1,   /* create the file and schema if missing */
+	BT_J_READONLY = 2, /* open read-only (btsoot status) */
+};
+
+struct bt_journal;
+
+/* Opens (and with BT_J_CREATE creates, mode 0600) the journal, sets WAL,
+ * synchronous=NORMAL, busy_timeout, checks the schema. Returns 0, -ENOENT,
+ * -EUCLEAN (not a btsoot journal, or corrupt: quick_check failed), -EBUSY
+ * (locked past the timeout) or -errno. */
+int bt_journal_open(const char *path, int flags, struct bt_journal **out);
+void bt_journal_close(struct bt_journal *j);
+struct sqlite3 *bt_journal_db(struct bt_journal *j);
+/* Last SQLite error message of this connection, for one-line errors. */
+const char *bt_journal_errmsg(struct bt_journal *j);
+
+/* ---- daemon side: queued appends, one writer thread ---- */
+
+/* Starts the writer thread: commits the queue every flush_ms, or sooner when
+ * it grows past a few thousand rows. */
+int bt_jw_start(struct bt_journal *j, unsigned flush_ms);
+/* Copies rec (and its strings) into the queue and assigns rec->seq.
+ * Callers that change the namespace hold their namespace lock across the
+ * change and this call. Returns the seq (> 0), or -EROFS once the journal is
+ * broken (a commit failed), or -ENOMEM. Never blocks on I/O. */
+int64_t bt_jw_append(struct bt_journal *j, struct bt_op_rec *rec);
+/* Waits until every row appended before the call is committed. 0 or -EIO. */
+int bt_jw_flush(struct bt_journal *j);
+/* True once a commit failed: the daemon must refuse further mutations. */
+bool bt_jw_broken(const struct bt_journal *j);
+/* Flushes and stops the writer thread. Returns 0 or -EIO if rows were lost. */
+int bt_jw_stop(struct bt_journal *j);
+/* Called by the writer thread after a failed commit (the daemon logs, writes
+ * the NEEDS_RESCAN file). Optional. */
+void bt_jw_on_broken(struct bt_journal *j, void (*cb)(void *arg, const char *why),
+		     void *arg);
+
+/* ---- meta ---- */
+int bt_meta_get(struct bt_journal *j, const char *key, char *buf, size_t len);
+int bt_meta_get_i64(struct bt_journal *j, const char *key, int64_t *v); /* -ENOENT if unset */
+int bt_meta_set(struct bt_journal *j, const char *key, const char *value);
+int bt_meta_set_i64(struct bt_journal *j, const char *key, int64_t v);
+
+/* ---- sync side ---- */
+
+/* Highest committed seq (0 if none). */
+int bt_journal_max_seq(struct bt_journal *j, int64_t *seq);
+/* Calls cb for each op with after < seq <= upto, in seq order, at most limit
+ * rows (0: no limit), inside one read transaction. cb returns 0 to go on or
+ * -errno to stop (returned). Strings passed to cb are valid during the call
+ * only. */
+int bt_journal_read(struct bt_journal *j, int64_t after, int64_t upto,
+		    size_t limit,
+		    int (*cb)(const struct bt_op_rec *rec, void *arg), void *arg);
+/* Pending ops left to replay (seq > synced_seq) and the bytes their
+ * WRITE rows name (for btsoot status). */
+int bt_journal_stats(struct bt_journal *j, int64_t after, int64_t *n_ops,
+		     int64_t *n_write_bytes);
+/* Deletes ops with seq <= upto. */
+int bt_journal_prune(struct bt_journal *j, int64_t upto);
+
+/* Transactions on the sync's connection (IMMEDIATE). */
+int bt_journal_begin(struct bt_journal *j);
+int bt_journal_commit(struct bt_journal *j);
+void bt_journal_rollback(struct bt_journal *j);
+
+/* pending: rows use struct bt_op_rec with op = WRITE/TRUNCATE/META/XATTR/
+ * CREATE (CREATE = whole file), seq ignored. */
+int bt_pending_read(struct bt_journal *j,
+		    int (*cb)(const struct bt_op_rec *rec, void *arg), void *arg);
+/* Replaces the whole pending table with recs (call inside a transaction). */
+int bt_pending_replace(struct bt_journal *j, const struct bt_op_rec *recs,
+		       size_t n);
+
+/* Test hooks: run raw SQL / checkpoint the WAL into the main file. */
+int bt_journal_exec_for_tests(struct bt_journal *j, const char *sql);
+int bt_journal_exec_checkpoint_for_tests(struct bt_journal *j);
+
+#endif

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Confined operations on the remote mirror (used by sync, rescan, verify
+ * --repair and restore's reverse direction never writes here).
+ *
+ * Everything is reached relative to a descriptor of the remote root opened
+ * once, through bt_open_beneath/bt_open_parent: no symlink planted on the
+ * remote is ever followed and no path leaves the root. Nothing here lists
+ * the remote tree; a single lstat of the target is the most any call reads.
+ *
+ * Nothing is destroyed: an entry that must go away (deleted, or in the way of
+ * a rename or a new file) is renamed into .btsoot/trash/<run>/<rel>.
+ * Every call is idempotent so a killed sync can repeat it.
+ */
+#ifndef BTSOOT_REMOTE_H
+#define BTSOOT_REMOTE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "btsoot/config.h"
+#include "btsoot/extent.h"
+
+struct bt_remote_stats {
+	int64_t bytes_written; /* file data written to the remote */
+	int64_t files_written; /* files copied whole or in ranges */
+	int64_t ops;           /* namespace/metadata operations issued */
+	int64_t retired;       /* entries moved into the trash */
+};
+
+struct bt_remote {
+	int rootfd;  /* the remote root, O_PATH | O_DIRECTORY */
+	int areafd;  /* <root>/.btsoot */
+	int tmpfd;   /* <root>/.btsoot/tmp */
+	int trashfd; /* <root>/.btsoot/trash/<run>, opened on first use, else -1 */
+	char run[32];/* UTC "YYYYmmddTHHMMSSZ" naming this run's trash folder */
+	bool is_root;        /* we may chown */
+	bool warned_xattr;   /* "remote refuses xattrs" said once per run */
+	bool warned_owner;   /* "remote refuses chown" said once per run */
+	uint64_t tmp_counter;
+	struct bt_remote_stats st;
+};
+
+enum bt_remote_open_flags {
+	BT_REMOTE_WRITE_MARKER = 1, /* create .btsoot/marker for b (btsoot add, init-remote) */
+};
+
+/* Opens the remote root and its .btsoot area, checks that .btsoot/marker
+ * names this block (id and name), and removes leftovers in .btsoot/tmp.
+ * -ENOENT: remote directory missing; -ENODATA: marker missing (unmounted
+ * share?); -EPERM: marker of another block; err holds a one-line reason. */
+int bt_remote_open(struct bt_remote *r, const struct bt_block *b, int flags,
+		   char *err, size_t errlen);
+void bt_remote_close(struct bt_remote *r);
+
+/* mkdir; an existing directory is success. */
+int bt_remote_mkdir(struct bt_remote *r, const char *rel, mode_t mode);
+/* Moves rel into the trash. A missing rel is success. */
+int bt_remote_retire(struct bt_remote *r, const char *rel);
+/* rename(from, to). If from is missing and to exists, the rename was done
+ * before: success. If to exists (and is not the same inode) it is retired
+ * first. flags: 0 or RENAME_NOREPLACE (treated like 0 on replay). */
+int bt_remote_rename(struct bt_remote *r, const char *from, const char *to);
+/* Swaps a and b. step is the sub-step already done (0..3) and is advanced
+ * through *step so a killed sync resumes at the right point; the caller
+ * persists *step after each return of -EINPROGRESS and calls again. Returns
+ * 0 when done. */
+int bt_remote_exchange(struct bt_remote *r, const char *a, const char *b,
+		       int *step);
+/* symlink(target, rel); an existing entry at rel is retired first unless it
+ * already is a symlink to target. */
+int bt_remote_symlink(struct bt_remote *r, const char *target, const char *rel);
+/* link(existing, newrel); if newrel already is that inode, success. Falls
+ * back to -ENOTSUP when the remote has no hard links (caller copies). */
+int bt_remote_link(struct bt_remote *r, const char *existing, const char *newrel);
+/* mknod for fifos, sockets (as a fifo-less placeholder is NOT made: sockets
+ * are created with mknod S_IFSOCK), and devices (root only). */
+int bt_remote_mknod(struct bt_remote *r, const char *rel, mode_t mode, dev_t rdev);
+/* Removes rel if it is an empty directory or non-directory: retire. */
+int bt_remote_remove(struct bt_remote *r, const char *rel);
+
+/* Copies the whole content of srcfd (a regular file, st its fstat) to a
+ * temporary file in .btsoot/tmp, keeping holes, sets its metadata, then
+ * renames it over rel (retiring what was there). */
+int bt_remote_copy_whole(struct bt_remote *r, int srcfd, const struct stat *st,
+			 const char *rel);
+/* Writes only the given ranges (clipped to st->st_size) of srcfd into the
+ * existing remote file rel, then sets its size to st->st_size.
+ * -ENOENT if rel is missing on the remote (caller falls back to whole). */
+int bt_remote_copy_ranges(struct bt_remote *r, int srcfd, const struct stat *st,
+			  const char *rel, const struct bt_extents *ranges);
+/* Applies mode, owner (when root), atime/mtime with nanoseconds, and, when
+ * with_xattrs, the xattrs read from srcfd (O_PATH fds are fine), to rel
+ * without following a symlink. */
+int bt_remote_set_meta(struct bt_remote *r, const char *rel, const struct stat *st,
+		       int srcfd, bool with_xattrs);
+
+#endif

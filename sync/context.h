@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What btsoot-sync, btsoot-verify and btsoot restore open before they work on
+ * a block: its config, its lock, its journal, its remote and its source.
+ * Each step turns a failure into a one-line message and a BT_EXIT_* code.
+ */
+#ifndef BTSOOT_SYNC_CONTEXT_H
+#define BTSOOT_SYNC_CONTEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "btsoot/config.h"
+#include "btsoot/journal.h"
+#include "btsoot/remote.h"
+
+enum bt_ctx_flags {
+	BT_CTX_LOCK = 1,    /* take <state>/sync.lock (fails with BT_EXIT_BUSY) */
+	BT_CTX_JOURNAL = 2, /* open the journal (BT_EXIT_JOURNAL on failure) */
+	BT_CTX_REMOTE = 4,  /* open the remote and check its marker (BT_EXIT_REMOTE) */
+	BT_CTX_SOURCE = 8,  /* open the source root (BT_EXIT_SOURCE) */
+};
+
+struct bt_ctx {
+	struct bt_dirs dirs;
+	struct bt_block block;
+	struct bt_journal *j; /* NULL unless BT_CTX_JOURNAL */
+	struct bt_remote remote; /* rootfd -1 unless BT_CTX_REMOTE */
+	int srcfd;  /* source root O_PATH | O_DIRECTORY, -1 unless BT_CTX_SOURCE */
+	int lockfd; /* -1 unless BT_CTX_LOCK */
+	char err[512]; /* one-line reason when bt_ctx_open fails */
+};
+
+/* Returns BT_EXIT_OK or another BT_EXIT_* with c->err set. On failure
+ * everything already opened is closed again. */
+int bt_ctx_open(struct bt_ctx *c, const struct bt_dirs *d, const char *block,
+		int flags);
+void bt_ctx_close(struct bt_ctx *c);
+/* Is btsootfs running for this block (daemon.lock held)? Its pid or 0. */
+int bt_ctx_daemon_pid(const struct bt_ctx *c);
+/* Asks a running daemon to commit everything it has queued (SIGUSR1) and
+ * waits up to timeout_ms for meta flush_gen to change. 0, -ESRCH (no daemon)
+ * or -ETIMEDOUT. */
+int bt_ctx_flush_daemon(struct bt_ctx *c, int timeout_ms);
+/* Maps an -errno from a copy/remote call to BT_EXIT_IO / BT_EXIT_REMOTE / ... */
+int bt_exit_for_errno(int neg_errno);
+
+#endif

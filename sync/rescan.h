@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Full-tree comparison of source and remote, walking both sides in parallel,
+ * sorted by name, one directory at a time (memory follows the widest
+ * directory, not the tree).
+ *
+ * Used three ways:
+ *   - btsoot-sync's first run (the remote is empty: everything is copied,
+ *     with progress) and its reconciling rescan after an unclean stop
+ *     (BT_CMP_QUICK: type, size, mtime, mode, owner, symlink target);
+ *   - btsoot-verify (BT_CMP_HASH, report only);
+ *   - btsoot-verify --repair (BT_CMP_HASH, and fix every difference).
+ *
+ * The reserved name .btsoot at the root is skipped on both sides.
+ */
+#ifndef BTSOOT_SYNC_RESCAN_H
+#define BTSOOT_SYNC_RESCAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "btsoot/remote.h"
+
+enum bt_cmp_mode {
+	BT_CMP_QUICK = 0, /* metadata only: size + mtime(ns) + type + mode (+owner as root) + link target */
+	BT_CMP_HASH = 1,  /* also hash both contents with XXH3-128 */
+};
+
+enum bt_diff_kind {
+	BT_DIFF_MISSING,  /* in source, not on remote */
+	BT_DIFF_EXTRA,    /* on remote, not in source */
+	BT_DIFF_TYPE,     /* different file types */
+	BT_DIFF_SIZE,
+	BT_DIFF_CONTENT,  /* same size, different hash */
+	BT_DIFF_MODE,
+	BT_DIFF_OWNER,
+	BT_DIFF_MTIME,
+	BT_DIFF_LINK,     /* symlink targets differ */
+	BT_DIFF_ERROR,    /* could not read one side */
+};
+
+struct bt_rescan_opts {
+	enum bt_cmp_mode mode;
+	bool repair;      /* make the remote equal to the source */
+	bool progress;    /* print progress lines to stderr (first sync) */
+	int threads;      /* hashing workers; 0 = number of online CPUs */
+	/* Called once per difference found (before any repair of it). */
+	void (*on_diff)(void *arg, enum bt_diff_kind kind, const char *rel,
+			const char *detail);
+	void *arg;
+};
+
+struct bt_rescan_stats {
+	int64_t entries;      /* source entries seen */
+	int64_t bytes;        /* source regular-file bytes seen */
+	int64_t differences;
+	int64_t repaired;
+	int64_t errors;
+	int64_t hashed_bytes; /* both sides */
+};
+
+const char *bt_diff_kind_name(enum bt_diff_kind kind);
+
+/* Walks srcfd's tree against r's. Returns 0 (compared everything; see
+ * st->differences), or -errno for an error that stopped the walk (a remote
+ * that vanished, ENOSPC while repairing...). */
+int bt_rescan(struct bt_remote *r, int srcfd, const struct bt_rescan_opts *o,
+	      struct bt_rescan_stats *st);
+
+#endif
