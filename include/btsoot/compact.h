@@ -19,7 +19,7 @@
 
 #include "btsoot/journal.h"
 
-/* Returns the number of rows dropped, or -ENOMEM. */
+/* Returns the number of objects dropped (each drops 2+ rows). */
 long bt_compact(struct bt_op_rec *ops, size_t n);
 
 #endif

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * btsootfs internals. The daemon is a low-level libfuse pass-through: every
+ * FUSE node is a struct bt_inode holding an O_PATH descriptor of the real
+ * object, found by (dev, ino). Requests reach the real tree only through
+ * those descriptors, so mounting over the source path itself works.
+ *
+ * Locks, outermost first: ns (namespace changes + their journal rows),
+ * table (the inode hash), inode->mu (its pending extents).
+ */
+#ifndef BTSOOTFS_FS_H
+#define BTSOOTFS_FS_H
+
+#define FUSE_USE_VERSION 314
+#include <fuse_lowlevel.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include "btsoot/extent.h"
+#include "btsoot/journal.h"
+
+struct bt_inode {
+	int fd;          /* O_PATH | O_NOFOLLOW descriptor of the real object */
+	ino_t ino;
+	dev_t dev;
+	mode_t type;     /* S_IFMT bits */
+	uint64_t nlookup; /* kernel references (+ pins), under fs->table_mu */
+	struct bt_inode *hnext;
+	pthread_mutex_t mu;     /* protects ext */
+	struct bt_extents ext;  /* written ranges not yet journaled */
+	bool has_ext;           /* racy hint for the flusher */
+};
+
+/* One open file: flags are kept to spot O_APPEND writes. */
+struct bt_file {
+	int fd;
+	int flags;
+};
+
+struct bt_fs {
+	int rootfd;
+	struct bt_inode root;
+	char rootpath[PATH_MAX]; /* the source as the kernel names it */
+	size_t rootlen;
+	double timeout;
+	bool writeback;
+	bool nojournal;
+	bool debug;
+	char state_dir[PATH_MAX];
+
+	pthread_mutex_t table_mu;
+	struct bt_inode **buckets;
+	size_t nbuckets;
+	size_t ninodes;
+
+	pthread_mutex_t ns_mu;
+	struct bt_journal *j;
+	bool rescan_marked;
+
+	int wake_pipe[2];  /* SIGUSR1 -> flusher */
+	pthread_t flusher;
+	bool flusher_stop;
+};
+
+/* Each ops_*.c fills its part of the operation table. */
+void bt_fs_ns_ops(struct fuse_lowlevel_ops *ops);
+void bt_fs_file_ops(struct fuse_lowlevel_ops *ops);
+void bt_fs_attr_ops(struct fuse_lowlevel_ops *ops);
+void bt_fs_dir_ops(struct fuse_lowlevel_ops *ops);
+void bt_give_to_caller(fuse_req_t req, struct bt_inode *parent, const char *name,
+		       mode_t mode);
+
+static inline struct bt_fs *fs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+/* inode.c */
+int bt_inodes_init(struct bt_fs *fs);
+struct bt_inode *bt_inode_get(struct bt_fs *fs, fuse_ino_t ino);
+/* Looks up (parent, name) on disk and returns a referenced inode, filling e.
+ * 0 or -errno. */
+int bt_inode_lookup(struct bt_fs *fs, struct bt_inode *parent, const char *name,
+		    struct fuse_entry_param *e);
+void bt_inode_forget(struct bt_fs *fs, struct bt_inode *in, uint64_t n);
+/* Pins every inode with pending extents (nlookup+1) into a malloc'd array. */
+struct bt_inode **bt_inodes_pin_dirty(struct bt_fs *fs, size_t *n);
+void bt_inode_procpath(const struct bt_inode *in, char buf[64]);
+
+/* jrec.c: recording mutations in the journal */
+bool jrec_refused(struct bt_fs *fs);
+void jrec_mark_rescan(struct bt_fs *fs, const char *why);
+/* Caller holds fs->ns_mu. Paths: malloc'd relative paths or NULL (error). */
+char *jrec_inode_path(struct bt_fs *fs, struct bt_inode *in);
+char *jrec_child_path(struct bt_fs *fs, struct bt_inode *parent, const char *name);
+/* Caller holds fs->ns_mu. Appends one row; 0 or -EROFS (journal broken). */
+int jrec_append(struct bt_fs *fs, int op, uint64_t ino, const char *path,
+		const char *path2, int64_t off, int64_t len, uint32_t mode);
+/* Appends a row naming the inode's current path (takes ns_mu itself). */
+void jrec_inode_op(struct bt_fs *fs, struct bt_inode *in, int op, int64_t off);
+void jrec_add_extent(struct bt_fs *fs, struct bt_inode *in, int64_t off, int64_t end);
+void jrec_flush_inode(struct bt_fs *fs, struct bt_inode *in);
+void jrec_flush_all(struct bt_fs *fs);
+int jrec_start_flusher(struct bt_fs *fs);
+void jrec_stop_flusher(struct bt_fs *fs);
+
+#endif

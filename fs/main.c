@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * btsootfs <source> <mountpoint> -o block=<name>[,options]
+ *
+ * The mount-helper form, so `mount -t fuse.btsootfs SRC MNT -o block=x` and
+ * fstab lines work through mount.fuse3. The source is opened before the
+ * mount, so mounting over the source path itself works.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "btsoot/config.h"
+#include "btsoot/exitcodes.h"
+#include "btsoot/lockfile.h"
+#include "btsoot/log.h"
+#include "btsoot/pathsafe.h"
+#include "config.h"
+#include "fs.h"
+
+struct options {
+	char *source;
+	char *block;
+	char *config_dir;
+	char *state_dir;
+	double timeout;
+	int nojournal;
+	int writeback;
+	int help;
+};
+
+#define OPT(t, p) { t, offsetof(struct options, p), 1 }
+enum { KEY_DISCARD = 100, KEY_HELP };
+static const struct fuse_opt opt_spec[] = {
+	OPT("block=%s", block),
+	OPT("config_dir=%s", config_dir),
+	OPT("state_dir=%s", state_dir),
+	OPT("timeout=%lf", timeout),
+	OPT("nojournal", nojournal),
+	OPT("writeback", writeback),
+	FUSE_OPT_KEY("nofail", KEY_DISCARD),
+	FUSE_OPT_KEY("_netdev", KEY_DISCARD),
+	FUSE_OPT_KEY("auto", KEY_DISCARD),
+	FUSE_OPT_KEY("noauto", KEY_DISCARD),
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_END
+};
+
+static int opt_proc(void *data, const char *arg, int key, struct fuse_args *out)
+{
+	struct options *o = data;
+
+	if (key == KEY_DISCARD)
+		return 0;
+	if (key == KEY_HELP) {
+		o->help = 1;
+		return 0;
+	}
+	if (key == FUSE_OPT_KEY_NONOPT && !o->source) {
+		o->source = strdup(arg);
+		return 0;
+	}
+	return 1;
+}
+
+static void usage(void)
+{
+	printf("usage: btsootfs <source> <mountpoint> -o block=<name>[,options]\n"
+	       "\n"
+	       "  -o block=NAME        the block (see `btsoot list`)\n"
+	       "  -o config_dir=DIR    default $" BT_ENV_CONFIG_DIR " or " BT_DEFAULT_CONFIG_DIR "\n"
+	       "  -o state_dir=DIR     default $" BT_ENV_STATE_DIR " or " BT_DEFAULT_STATE_DIR "\n"
+	       "  -o timeout=SECONDS   kernel entry/attribute cache time (default 1)\n"
+	       "  -o writeback         use the kernel's writeback cache\n"
+	       "  -o nojournal         record nothing (benchmarks only)\n"
+	       "  -f                   stay in the foreground\n"
+	       "  -s                   single-threaded\n"
+	       "  -d                   debug output\n"
+	       "Always adds default_permissions. See btsootfs(8).\n");
+}
+
+static struct bt_fs *g_fs;
+
+static void on_sigusr1(int sig)
+{
+	if (g_fs && write(g_fs->wake_pipe[1], "s", 1) < 0)
+		return;
+}
+
+static void on_journal_broken(void *arg, const char *why)
+{
+	jrec_mark_rescan(arg, why);
+}
+
+/* Loads the block and checks the command line against it. */
+static int load_block(struct options *o, struct bt_block *b)
+{
+	struct bt_dirs dirs;
+	char err[PATH_MAX + 256], real[PATH_MAX], want[PATH_MAX];
+	int rc;
+
+	bt_dirs_default(&dirs);
+	if (o->config_dir)
+		snprintf(dirs.config_dir, sizeof(dirs.config_dir), "%s", o->config_dir);
+	if (o->state_dir)
+		snprintf(dirs.state_dir, sizeof(dirs.state_dir), "%s", o->state_dir);
+	rc = bt_block_load(&dirs, o->block, b, err, sizeof(err));
+	if (rc < 0) {
+		bt_err("%s", err);
+		return BT_EXIT_USAGE;
+	}
+	if (!realpath(o->source, real) || !realpath(b->source, want)) {
+		bt_err("source %s: %s", o->source, strerror(errno));
+		return BT_EXIT_SOURCE;
+	}
+	if (strcmp(real, want)) {
+		bt_err("source %s is not block '%s''s source %s", o->source, b->name,
+		       b->source);
+		return BT_EXIT_USAGE;
+	}
+	if (bt_block_check_paths(b, err, sizeof(err)) < 0) {
+		bt_err("block '%s': %s", b->name, err);
+		return BT_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int open_journal(struct bt_fs *fs, struct bt_block *b)
+{
+	int rc = bt_journal_open(b->journal, BT_J_CREATE, &fs->j);
+
+	if (rc < 0) {
+		bt_err("journal %s: %s%s", b->journal, strerror(-rc),
+		       rc == -EUCLEAN ? " (corrupt: kept as is; run btsoot-verify --repair "
+					"after moving it away)" : "");
+		return rc;
+	}
+	bt_jw_on_broken(fs->j, on_journal_broken, fs);
+	return 0;
+}
+
+static int setup_fs(struct bt_fs *fs, struct options *o, struct bt_block *b)
+{
+	char proc[64];
+	ssize_t n;
+
+	fs->timeout = o->timeout > 0 ? o->timeout : 1.0;
+	fs->writeback = o->writeback;
+	fs->nojournal = o->nojournal;
+	snprintf(fs->state_dir, sizeof(fs->state_dir), "%s", b->state);
+	pthread_mutex_init(&fs->ns_mu, NULL);
+	fs->rootfd = open(b->source, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fs->rootfd < 0) {
+		bt_err("cannot open source %s: %s", b->source, strerror(errno));
+		return BT_EXIT_SOURCE;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fs->rootfd);
+	n = readlink(proc, fs->rootpath, sizeof(fs->rootpath) - 1);
+	if (n <= 0) {
+		bt_err("cannot resolve source %s through /proc: %s", b->source,
+		       strerror(errno));
+		return BT_EXIT_SOURCE;
+	}
+	fs->rootpath[n] = '\0';
+	fs->rootlen = (size_t)n;
+	if (!strcmp(fs->rootpath, "/"))
+		fs->rootlen = 0; /* children are "/x": strip just the slash */
+	fs->root.fd = fs->rootfd;
+	fs->root.type = S_IFDIR;
+	fs->root.nlookup = 2;
+	pthread_mutex_init(&fs->root.mu, NULL);
+	if (pipe2(fs->wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0 || bt_inodes_init(fs) < 0)
+		return BT_EXIT_INTERNAL;
+	return 0;
+}
+
+static struct fuse_session *new_session(struct fuse_args *args, struct bt_fs *fs)
+{
+	static struct fuse_lowlevel_ops ops;
+
+	bt_fs_attr_ops(&ops);
+	bt_fs_ns_ops(&ops);
+	bt_fs_file_ops(&ops);
+	bt_fs_dir_ops(&ops);
+	return fuse_session_new(args, &ops, sizeof(ops), fs);
+}
+
+static int serve(struct fuse_session *se, struct fuse_cmdline_opts *co)
+{
+	struct fuse_loop_config *cfg;
+	int rc;
+
+	if (co->singlethread)
+		return fuse_session_loop(se);
+	cfg = fuse_loop_cfg_create();
+	fuse_loop_cfg_set_clone_fd(cfg, co->clone_fd);
+	fuse_loop_cfg_set_idle_threads(cfg, co->max_idle_threads);
+	if (co->max_threads > 0 && co->max_threads <= 1000)
+		fuse_loop_cfg_set_max_threads(cfg, co->max_threads);
+	else
+		fuse_loop_cfg_set_max_threads(cfg, 16);
+	rc = fuse_session_loop_mt(se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return rc;
+}
+
+/* Journal state at start and at a clean stop. */
+static int mark_state(struct bt_fs *fs, const char *state)
+{
+	return fs->nojournal ? 0 : bt_meta_set(fs->j, BT_META_STATE, state);
+}
+
+static int run(struct fuse_args *args, struct fuse_cmdline_opts *co,
+	       struct options *o, struct bt_block *b)
+{
+	static struct bt_fs fs;
+	struct fuse_session *se = NULL;
+	char lockpath[PATH_MAX + 16];
+	int lockfd = -1, rc;
+
+	g_fs = &fs;
+	rc = setup_fs(&fs, o, b);
+	if (rc)
+		return rc;
+	if (bt_block_make_state_dir(b) < 0) {
+		bt_err("cannot create state dir %s: %s", b->state, strerror(errno));
+		return BT_EXIT_JOURNAL;
+	}
+	snprintf(lockpath, sizeof(lockpath), "%s/daemon.lock", b->state);
+	lockfd = bt_lock_try(lockpath, true);
+	if (lockfd < 0) {
+		bt_err("block '%s' is already mounted by pid %d", b->name,
+		       (int)bt_lock_holder(lockpath));
+		return BT_EXIT_BUSY;
+	}
+	/* Check the journal now, while errors still reach the terminal. */
+	if (!fs.nojournal && open_journal(&fs, b) < 0) {
+		rc = BT_EXIT_JOURNAL;
+		goto out;
+	}
+	if (!fs.nojournal)
+		bt_journal_close(fs.j);
+	se = new_session(args, &fs);
+	if (!se || fuse_set_signal_handlers(se) < 0) {
+		rc = BT_EXIT_INTERNAL;
+		goto out;
+	}
+	signal(SIGUSR1, on_sigusr1);
+	if (fuse_session_mount(se, co->mountpoint) != 0) {
+		bt_err("cannot mount on %s (is /dev/fuse available? fuse3 installed?)",
+		       co->mountpoint);
+		rc = BT_EXIT_USAGE;
+		goto out;
+	}
+	fuse_daemonize(co->foreground);
+	if (!co->foreground)
+		bt_log_use_syslog();
+	/* Threads and SQLite handles do not survive fork(): start them now. */
+	bt_lock_release(lockfd);
+	lockfd = bt_lock_try(lockpath, true);
+	if (lockfd < 0 || (!fs.nojournal && (open_journal(&fs, b) < 0 ||
+					      bt_jw_start(fs.j, 1000) < 0)) ||
+	    mark_state(&fs, "mounted") < 0 || jrec_start_flusher(&fs) < 0) {
+		bt_err("cannot start block '%s' after mounting; unmounting", b->name);
+		rc = BT_EXIT_JOURNAL;
+		goto unmount;
+	}
+	bt_notice("block '%s' mounted on %s (journal %s)", b->name, co->mountpoint,
+		  fs.nojournal ? "OFF" : b->journal);
+	rc = serve(se, co) ? BT_EXIT_IO : 0;
+	jrec_stop_flusher(&fs);
+	jrec_flush_all(&fs);
+	if (!fs.nojournal) {
+		bool lost = bt_jw_stop(fs.j) < 0 || fs.rescan_marked;
+
+		if (!lost)
+			mark_state(&fs, "clean");
+		bt_notice("block '%s' unmounted %s", b->name,
+			  lost ? "with an incomplete journal: next sync rescans" : "cleanly");
+	}
+unmount:
+	fuse_session_unmount(se);
+out:
+	if (se) {
+		fuse_remove_signal_handlers(se);
+		fuse_session_destroy(se);
+	}
+	if (fs.j)
+		bt_journal_close(fs.j);
+	bt_lock_release(lockfd);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts co = { 0 };
+	struct options o = { 0 };
+	struct bt_block b;
+	char fsname[BT_BLOCK_NAME_MAX + 32];
+	int rc;
+
+	bt_log_init("btsootfs", BT_LOG_NOTICE);
+	if (fuse_opt_parse(&args, &o, opt_spec, opt_proc) < 0)
+		return BT_EXIT_USAGE;
+	if (o.help) {
+		usage();
+		return 0;
+	}
+	if (fuse_parse_cmdline(&args, &co) != 0)
+		return BT_EXIT_USAGE;
+	if (co.show_version) {
+		printf("btsootfs %s (libfuse %s)\n", BTSOOT_VERSION, fuse_pkgversion());
+		return 0;
+	}
+	if (!o.source || !co.mountpoint || !o.block) {
+		bt_err("usage: btsootfs <source> <mountpoint> -o block=<name> (see -h)");
+		return BT_EXIT_USAGE;
+	}
+	if (access("/dev/fuse", R_OK | W_OK) < 0) {
+		bt_err("/dev/fuse is not available: load the fuse module or give the "
+		       "container the device");
+		return BT_EXIT_USAGE;
+	}
+	if (co.debug)
+		bt_log_init("btsootfs", BT_LOG_DEBUG);
+	rc = load_block(&o, &b);
+	if (rc)
+		return rc;
+	snprintf(fsname, sizeof(fsname), "-ofsname=btsoot:%s", b.name);
+	fuse_opt_add_arg(&args, "-odefault_permissions");
+	fuse_opt_add_arg(&args, fsname);
+	fuse_opt_add_arg(&args, "-osubtype=btsootfs");
+	rc = run(&args, &co, &o, &b);
+	free(co.mountpoint);
+	fuse_opt_free_args(&args);
+	return rc;
+}

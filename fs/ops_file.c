@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Open files: data passes through with splice; writes add extents. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "btsoot/log.h"
+#include "fs.h"
+
+static struct bt_file *file_of(struct fuse_file_info *fi)
+{
+	return (struct bt_file *)(uintptr_t)fi->fh;
+}
+
+static bool writes(int flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY;
+}
+
+/* With the writeback cache the kernel also reads write-only files and
+ * computes O_APPEND offsets itself. */
+static int adjust_flags(struct bt_fs *fs, int flags)
+{
+	if (fs->writeback) {
+		if ((flags & O_ACCMODE) == O_WRONLY)
+			flags = (flags & ~O_ACCMODE) | O_RDWR;
+		flags &= ~O_APPEND;
+	}
+	return (flags & ~O_NOFOLLOW) | O_CLOEXEC;
+}
+
+static int attach_file(struct fuse_file_info *fi, int fd, int flags)
+{
+	struct bt_file *f = malloc(sizeof(*f));
+
+	if (!f)
+		return -ENOMEM;
+	f->fd = fd;
+	f->flags = flags;
+	fi->fh = (uintptr_t)f;
+	fi->keep_cache = 1; /* every change comes through us */
+	return 0;
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct bt_fs *fs = fs_of(req);
+	struct bt_inode *in = bt_inode_get(fs, ino);
+	int flags = adjust_flags(fs, fi->flags), fd;
+	char proc[64];
+
+	if (writes(fi->flags) && jrec_refused(fs)) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	bt_inode_procpath(in, proc);
+	fd = open(proc, flags);
+	if (fd < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	if (attach_file(fi, fd, flags) < 0) {
+		close(fd);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if ((fi->flags & O_TRUNC) && writes(fi->flags))
+		jrec_inode_op(fs, in, BT_OP_TRUNCATE, 0);
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		close(fd);
+		free(file_of(fi));
+	}
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t pino, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	struct bt_fs *fs = fs_of(req);
+	struct bt_inode *parent = bt_inode_get(fs, pino);
+	int flags = adjust_flags(fs, fi->flags) | O_CREAT, fd, rc;
+	struct fuse_entry_param e;
+	char *path = NULL;
+
+	if (jrec_refused(fs)) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	pthread_mutex_lock(&fs->ns_mu);
+	fd = openat(parent->fd, name, flags, mode);
+	rc = fd < 0 ? -errno : 0;
+	if (rc == 0) {
+		bt_give_to_caller(req, parent, name, S_IFREG | mode);
+		rc = bt_inode_lookup(fs, parent, name, &e);
+	}
+	if (rc == 0) {
+		path = jrec_child_path(fs, parent, name);
+		jrec_append(fs, BT_OP_CREATE, e.attr.st_ino, path, NULL, 0, 0,
+			    (uint32_t)e.attr.st_mode);
+	}
+	pthread_mutex_unlock(&fs->ns_mu);
+	free(path);
+	if (rc == 0 && attach_file(fi, fd, flags) < 0)
+		rc = -ENOMEM;
+	if (rc < 0) {
+		if (fd >= 0)
+			close(fd);
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	if (fuse_reply_create(req, &e, fi) == -ENOENT) {
+		close(fd);
+		free(file_of(fi));
+	}
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+
+	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	buf.buf[0].fd = file_of(fi)->fd;
+	buf.buf[0].pos = off;
+	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+}
+
+static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_buf,
+			 off_t off, struct fuse_file_info *fi)
+{
+	struct bt_fs *fs = fs_of(req);
+	struct bt_file *f = file_of(fi);
+	struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in_buf));
+	ssize_t res;
+
+	if (jrec_refused(fs)) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	out.buf[0].fd = f->fd;
+	out.buf[0].pos = off;
+	res = fuse_buf_copy(&out, in_buf, 0);
+	if (res < 0) {
+		fuse_reply_err(req, (int)-res);
+		return;
+	}
+	/* An O_APPEND fd writes at its end whatever off says: record a
+	 * superset, from the kernel's idea of the end onwards. */
+	if (f->flags & O_APPEND)
+		jrec_add_extent(fs, bt_inode_get(fs, ino), off, BT_EXTENT_EOF);
+	else
+		jrec_add_extent(fs, bt_inode_get(fs, ino), off, off + res);
+	fuse_reply_write(req, (size_t)res);
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct bt_fs *fs = fs_of(req);
+	int rc = close(dup(file_of(fi)->fd));
+
+	jrec_flush_inode(fs, bt_inode_get(fs, ino));
+	fuse_reply_err(req, rc < 0 ? errno : 0);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct bt_fs *fs = fs_of(req);
+	struct bt_file *f = file_of(fi);
+
+	jrec_flush_inode(fs, bt_inode_get(fs, ino));
+	close(f->fd);
+	free(f);
+	fuse_reply_err(req, 0);
+}
+
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		     struct fuse_file_info *fi)
+{
+	struct bt_fs *fs = fs_of(req);
+	int fd = file_of(fi)->fd, rc;
+
+	rc = datasync ? fdatasync(fd) : fsync(fd);
+	rc = rc < 0 ? errno : 0;
+	/* After fsync returns, the journal knows about the change too. */
+	jrec_flush_inode(fs, bt_inode_get(fs, ino));
+	if (!fs->nojournal && bt_jw_flush(fs->j) < 0 && rc == 0)
+		rc = EIO;
+	fuse_reply_err(req, rc);
+}
+
+static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
+			 off_t len, struct fuse_file_info *fi)
+{
+	struct bt_fs *fs = fs_of(req);
+
+	if (jrec_refused(fs)) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	if (fallocate(file_of(fi)->fd, mode, off, len) < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	jrec_add_extent(fs, bt_inode_get(fs, ino), off, off + len);
+	fuse_reply_err(req, 0);
+}
+
+static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+		     struct fuse_file_info *fi)
+{
+	off_t res = lseek(file_of(fi)->fd, off, whence);
+
+	if (res < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_lseek(req, res);
+}
+
+static void op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		     int op)
+{
+	fuse_reply_err(req, flock(file_of(fi)->fd, op) < 0 ? errno : 0);
+}
+
+void bt_fs_file_ops(struct fuse_lowlevel_ops *ops)
+{
+	ops->open = op_open;
+	ops->create = op_create;
+	ops->read = op_read;
+	ops->write_buf = op_write_buf;
+	ops->flush = op_flush;
+	ops->release = op_release;
+	ops->fsync = op_fsync;
+	ops->fallocate = op_fallocate;
+	ops->lseek = op_lseek;
+	ops->flock = op_flock;
+}
