@@ -9,7 +9,7 @@
 
 #include "btsoot/lockfile.h"
 
-static int write_pid(int fd)
+int bt_lock_update_pid(int fd)
 {
 	char buf[32];
 	int len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
@@ -31,7 +31,7 @@ int bt_lock_try(const char *path, bool with_pid)
 		goto fail;
 	}
 	if (with_pid) {
-		rc = write_pid(fd);
+		rc = bt_lock_update_pid(fd);
 		if (rc < 0)
 			goto fail;
 	}

@@ -262,9 +262,7 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *co,
 	if (!co->foreground)
 		bt_log_use_syslog();
 	/* Threads and SQLite handles do not survive fork(): start them now. */
-	bt_lock_release(lockfd);
-	lockfd = bt_lock_try(lockpath, true);
-	if (lockfd < 0 || (!fs.nojournal && (open_journal(&fs, b) < 0 ||
+	if (bt_lock_update_pid(lockfd) < 0 || (!fs.nojournal && (open_journal(&fs, b) < 0 ||
 					      bt_jw_start(fs.j, 1000) < 0)) ||
 	    mark_state(&fs, "mounted") < 0 || jrec_start_flusher(&fs) < 0) {
 		bt_err("cannot start block '%s' after mounting; unmounting", b->name);

@@ -113,8 +113,9 @@ static void remove_entry(fuse_req_t req, fuse_ino_t pino, const char *name, bool
 	rc = unlinkat(parent->fd, name, dir ? AT_REMOVEDIR : 0) < 0 ? -errno : 0;
 	if (rc == 0) {
 		path = jrec_child_path(fs, parent, name);
+		/* len = names the inode keeps: the sync cannot follow those. */
 		jrec_append(fs, dir ? BT_OP_RMDIR : BT_OP_UNLINK, st.st_ino, path,
-			    NULL, 0, 0, 0);
+			    NULL, 0, !dir && st.st_nlink > 1 ? st.st_nlink - 1 : 0, 0);
 	}
 	pthread_mutex_unlock(&fs->ns_mu);
 	free(path);

@@ -28,7 +28,7 @@ struct bt_ctx {
 	struct bt_remote remote; /* rootfd -1 unless BT_CTX_REMOTE */
 	int srcfd;  /* source root O_PATH | O_DIRECTORY, -1 unless BT_CTX_SOURCE */
 	int lockfd; /* -1 unless BT_CTX_LOCK */
-	char err[512]; /* one-line reason when bt_ctx_open fails */
+	char err[PATH_MAX + 512]; /* one-line reason when bt_ctx_open fails */
 };
 
 /* Returns BT_EXIT_OK or another BT_EXIT_* with c->err set. On failure

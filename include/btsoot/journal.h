@@ -19,7 +19,7 @@
  *   SYMLINK path ino path2=target symlink created
  *   LINK    path=existing path2=new ino   hard link created
  *   RENAME  path=from path2=to len=flags (0, RENAME_NOREPLACE, RENAME_EXCHANGE)
- *   UNLINK  path ino              name removed (the inode may live on)
+ *   UNLINK  path ino len=links    name removed; len = other names the inode keeps
  *   RMDIR   path                  directory removed
  *   WRITE   path ino off len      bytes [off, off+len) of the file changed;
  *                                 path is the file's name when the row was

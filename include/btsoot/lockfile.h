@@ -18,6 +18,9 @@
  * process holds it, or -errno. With write_pid, our pid replaces its content. */
 int bt_lock_try(const char *path, bool write_pid);
 void bt_lock_release(int fd);
+/* Rewrites the pid in a held lock (after fork: the lock is the open file
+ * description's, so it stays held by the child). */
+int bt_lock_update_pid(int fd);
 /* Pid written in a held lock file, 0 if the lock is free, or -errno. */
 pid_t bt_lock_holder(const char *path);
 

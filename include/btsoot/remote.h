@@ -39,6 +39,7 @@ struct bt_remote {
 	bool warned_xattr;   /* "remote refuses xattrs" said once per run */
 	bool warned_owner;   /* "remote refuses chown" said once per run */
 	uint64_t tmp_counter;
+	int64_t cur_seq;     /* journal row being replayed: names the exchange's parking spot */
 	struct bt_remote_stats st;
 };
 

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "btsoot/exitcodes.h"
+#include "btsoot/lockfile.h"
+#include "context.h"
+
+static int open_lock(struct bt_ctx *c)
+{
+	char path[PATH_MAX + 16];
+
+	if (bt_block_make_state_dir(&c->block) < 0) {
+		snprintf(c->err, sizeof(c->err), "cannot create state dir %s: %s",
+			 c->block.state, strerror(errno));
+		return BT_EXIT_JOURNAL;
+	}
+	snprintf(path, sizeof(path), "%s/sync.lock", c->block.state);
+	c->lockfd = bt_lock_try(path, true);
+	if (c->lockfd == -EWOULDBLOCK) {
+		snprintf(c->err, sizeof(c->err),
+			 "another sync or verify of block '%s' is running (pid %d); try later",
+			 c->block.name, (int)bt_lock_holder(path));
+		return BT_EXIT_BUSY;
+	}
+	if (c->lockfd < 0) {
+		snprintf(c->err, sizeof(c->err), "cannot lock %s: %s", path,
+			 strerror(-c->lockfd));
+		return BT_EXIT_JOURNAL;
+	}
+	return 0;
+}
+
+static int open_journal(struct bt_ctx *c)
+{
+	int rc = bt_journal_open(c->block.journal, BT_J_CREATE, &c->j);
+
+	if (rc == 0)
+		return 0;
+	if (rc == -EUCLEAN)
+		snprintf(c->err, sizeof(c->err),
+			 "journal %s is corrupt; it is kept as is: move it aside and run "
+			 "`btsoot-verify --repair %s`", c->block.journal, c->block.name);
+	else if (rc == -EBUSY)
+		snprintf(c->err, sizeof(c->err), "journal %s is locked; try again later",
+			 c->block.journal);
+	else
+		snprintf(c->err, sizeof(c->err), "journal %s: %s", c->block.journal,
+			 strerror(-rc));
+	return BT_EXIT_JOURNAL;
+}
+
+static int open_source(struct bt_ctx *c)
+{
+	c->srcfd = open(c->block.source, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->srcfd >= 0)
+		return 0;
+	snprintf(c->err, sizeof(c->err), "source %s of block '%s': %s", c->block.source,
+		 c->block.name, strerror(errno));
+	return BT_EXIT_SOURCE;
+}
+
+int bt_ctx_open(struct bt_ctx *c, const struct bt_dirs *d, const char *block,
+		int flags)
+{
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->srcfd = c->lockfd = -1;
+	c->remote.rootfd = c->remote.areafd = c->remote.tmpfd = c->remote.trashfd = -1;
+	c->dirs = *d;
+	rc = bt_block_load(d, block, &c->block, c->err, sizeof(c->err));
+	if (rc < 0)
+		return BT_EXIT_USAGE;
+	if ((flags & BT_CTX_LOCK) && (rc = open_lock(c)))
+		goto fail;
+	if ((flags & BT_CTX_JOURNAL) && (rc = open_journal(c)))
+		goto fail;
+	if ((flags & BT_CTX_SOURCE) && (rc = open_source(c)))
+		goto fail;
+	if (flags & BT_CTX_REMOTE) {
+		rc = bt_remote_open(&c->remote, &c->block, 0, c->err, sizeof(c->err));
+		if (rc < 0) {
+			rc = BT_EXIT_REMOTE;
+			goto fail;
+		}
+	}
+	return BT_EXIT_OK;
+fail:
+	{
+		char keep[sizeof(c->err)];
+
+		memcpy(keep, c->err, sizeof(keep));
+		bt_ctx_close(c);
+		memcpy(c->err, keep, sizeof(keep));
+	}
+	return rc;
+}
+
+void bt_ctx_close(struct bt_ctx *c)
+{
+	bt_remote_close(&c->remote);
+	if (c->j)
+		bt_journal_close(c->j);
+	c->j = NULL;
+	if (c->srcfd >= 0)
+		close(c->srcfd);
+	c->srcfd = -1;
+	bt_lock_release(c->lockfd);
+	c->lockfd = -1;
+}
+
+int bt_ctx_daemon_pid(const struct bt_ctx *c)
+{
+	char path[PATH_MAX + 16];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/daemon.lock", c->block.state);
+	pid = bt_lock_holder(path);
+	return pid > 0 ? (int)pid : (pid == -EAGAIN ? -1 : 0);
+}
+
+int bt_ctx_flush_daemon(struct bt_ctx *c, int timeout_ms)
+{
+	int pid = bt_ctx_daemon_pid(c);
+	int64_t before = 0, now = 0;
+	struct timespec pause = { 0, 20 * 1000000L };
+
+	if (pid <= 0)
+		return -ESRCH;
+	bt_meta_get_i64(c->j, BT_META_FLUSH_GEN, &before);
+	if (kill(pid, SIGUSR1) < 0)
+		return -errno;
+	for (int waited = 0; waited < timeout_ms; waited += 20) {
+		nanosleep(&pause, NULL);
+		if (bt_meta_get_i64(c->j, BT_META_FLUSH_GEN, &now) == 0 && now != before)
+			return 0;
+	}
+	return -ETIMEDOUT;
+}
+
+int bt_exit_for_errno(int neg_errno)
+{
+	switch (-neg_errno) {
+	case ENOENT:
+	case ENOTDIR:
+	case ENODATA:
+	case EPERM:
+	case ELOOP:
+		return BT_EXIT_REMOTE;
+	case ENOMEM:
+		return BT_EXIT_INTERNAL;
+	default:
+		return BT_EXIT_IO;
+	}
+}

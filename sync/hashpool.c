@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "btsoot/pathsafe.h"
+#include "hashpool.h"
+
+struct pool {
+	struct bt_hash_job *jobs;
+	size_t n;
+	size_t next; /* atomic */
+};
+
+static void run_job(struct bt_hash_job *j)
+{
+	int fd = bt_open_beneath(j->dirfd, j->name, O_RDONLY, 0);
+	struct stat st;
+
+	if (fd < 0) {
+		j->err = fd;
+		return;
+	}
+	j->err = bt_hash_fd(fd, &j->out);
+	if (fstat(fd, &st) == 0)
+		j->bytes = st.st_size;
+	close(fd);
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+
+	for (;;) {
+		size_t i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+
+		if (i >= p->n)
+			return NULL;
+		run_job(&p->jobs[i]);
+	}
+}
+
+void bt_hash_many(struct bt_hash_job *jobs, size_t n, int threads)
+{
+	struct pool p = { jobs, n, 0 };
+	pthread_t t[64];
+	int started = 0;
+
+	if (threads <= 0)
+		threads = (int)sysconf(_SC_NPROCESSORS_ONLN) * 2;
+	if (threads > 64)
+		threads = 64;
+	if ((size_t)threads > n)
+		threads = (int)n;
+	for (int i = 1; i < threads; i++)
+		if (pthread_create(&t[started], NULL, worker, &p) == 0)
+			started++;
+	worker(&p); /* this thread works too */
+	for (int i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+}

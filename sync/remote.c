@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Namespace operations on the remote, each idempotent, each reached through
+ * the root descriptor (see include/btsoot/remote.h for the contract).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "btsoot/log.h"
+#include "btsoot/pathsafe.h"
+#include "remote_priv.h"
+
+#define MARKER "marker"
+
+/* Fault injection for the crash tests: BTSOOT_CRASH_AFTER_OPS=N makes the
+ * process SIGKILL itself at its N-th remote mutation, an exact and
+ * repeatable crash point. Unset in normal use. */
+void bt_remote_tick(struct bt_remote *r)
+{
+	static long limit = -1, count;
+
+	r->st.ops++;
+	if (limit == -1) {
+		const char *v = getenv("BTSOOT_CRASH_AFTER_OPS");
+
+		limit = v && *v ? strtol(v, NULL, 10) : 0;
+	}
+	if (limit > 0 && ++count >= limit)
+		raise(SIGKILL);
+}
+
+static int write_marker(struct bt_remote *r, const struct bt_block *b)
+{
+	char buf[256];
+	int len = snprintf(buf, sizeof(buf), "block=%s\nid=%s\n", b->name, b->id);
+	int fd, rc = 0;
+
+	fd = openat(r->areafd, "marker.new", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+					      O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, (size_t)len) != len || fsync(fd) < 0)
+		rc = errno ? -errno : -EIO;
+	close(fd);
+	if (rc == 0 && renameat(r->areafd, "marker.new", r->areafd, MARKER) < 0)
+		rc = -errno;
+	return rc;
+}
+
+/* 0 if the marker names b, -ENODATA if absent, -EPERM if another block's. */
+static int check_marker(struct bt_remote *r, const struct bt_block *b,
+			char *found, size_t flen)
+{
+	char buf[512], want[256];
+	int fd = bt_open_beneath(r->areafd, MARKER, O_RDONLY, 0);
+	ssize_t n;
+
+	if (fd == -ENOENT)
+		return -ENODATA;
+	if (fd < 0)
+		return fd;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	snprintf(found, flen, "%s", buf);
+	for (char *p = found; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	snprintf(want, sizeof(want), "block=%s\nid=%s\n", b->name, b->id);
+	return strcmp(buf, want) ? -EPERM : 0;
+}
+
+static void clean_tmp(struct bt_remote *r)
+{
+	int fd = bt_open_beneath(r->areafd, "tmp", O_RDONLY | O_DIRECTORY, 0);
+	struct dirent *e;
+	DIR *d;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	/* Only our own temp files live here: leftovers of a killed run. */
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+}
+
+static int open_area(struct bt_remote *r, int flags, char *err, size_t errlen,
+		     const char *remote)
+{
+	if (flags & BT_REMOTE_WRITE_MARKER) {
+		if (mkdirat(r->rootfd, BT_REMOTE_AREA, 0700) < 0 && errno != EEXIST) {
+			snprintf(err, errlen, "cannot create %s/%s: %s", remote,
+				 BT_REMOTE_AREA, strerror(errno));
+			return -errno;
+		}
+	}
+	r->areafd = bt_open_beneath(r->rootfd, BT_REMOTE_AREA, O_PATH | O_DIRECTORY, 0);
+	if (r->areafd == -ENOENT) {
+		snprintf(err, errlen, "remote %s has no btsoot marker: is the share mounted? "
+			 "(run `btsoot init-remote` to adopt it)", remote);
+		return -ENODATA;
+	}
+	if (r->areafd < 0) {
+		snprintf(err, errlen, "remote %s/%s: %s", remote, BT_REMOTE_AREA,
+			 strerror(-r->areafd));
+		return r->areafd;
+	}
+	return 0;
+}
+
+int bt_remote_open(struct bt_remote *r, const struct bt_block *b, int flags,
+		   char *err, size_t errlen)
+{
+	char found[512] = "";
+	time_t now = time(NULL);
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->areafd = r->tmpfd = r->trashfd = -1;
+	r->is_root = geteuid() == 0;
+	strftime(r->run, sizeof(r->run), "%Y%m%dT%H%M%SZ", gmtime(&now));
+	r->rootfd = open(b->remote, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (r->rootfd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "remote %s: %s (is it mounted?)", b->remote,
+			 strerror(errno));
+		return rc;
+	}
+	rc = open_area(r, flags, err, errlen, b->remote);
+	if (rc < 0)
+		goto fail;
+	rc = check_marker(r, b, found, sizeof(found));
+	if (rc == -ENODATA && (flags & BT_REMOTE_WRITE_MARKER))
+		rc = write_marker(r, b);
+	if (rc == -ENODATA)
+		snprintf(err, errlen, "remote %s has no btsoot marker: is the share mounted? "
+			 "(run `btsoot init-remote %s` to adopt it)", b->remote, b->name);
+	else if (rc == -EPERM)
+		snprintf(err, errlen, "remote %s belongs to another block (%s); not touching it",
+			 b->remote, found);
+	else if (rc < 0)
+		snprintf(err, errlen, "remote %s marker: %s", b->remote, strerror(-rc));
+	if (rc < 0)
+		goto fail;
+	if (mkdirat(r->areafd, "tmp", 0700) < 0 && errno != EEXIST) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create %s/.btsoot/tmp: %s", b->remote,
+			 strerror(errno));
+		goto fail;
+	}
+	r->tmpfd = bt_open_beneath(r->areafd, "tmp", O_PATH | O_DIRECTORY, 0);
+	if (r->tmpfd < 0) {
+		rc = r->tmpfd;
+		snprintf(err, errlen, "%s/.btsoot/tmp: %s", b->remote, strerror(-rc));
+		goto fail;
+	}
+	clean_tmp(r);
+	return 0;
+fail:
+	bt_remote_close(r);
+	return rc;
+}
+
+void bt_remote_close(struct bt_remote *r)
+{
+	int *fds[] = { &r->rootfd, &r->areafd, &r->tmpfd, &r->trashfd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+int bt_remote_mkdir(struct bt_remote *r, const char *rel, mode_t mode)
+{
+	const char *leaf;
+	struct stat st;
+	int pfd = bt_open_parent(r->rootfd, rel, &leaf), rc = 0;
+
+	if (pfd < 0)
+		return pfd;
+	if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISDIR(st.st_mode))
+			goto out; /* done before */
+		rc = bt_retire_at(r, pfd, leaf, rel);
+		if (rc < 0)
+			goto out;
+	}
+	bt_remote_tick(r);
+	if (mkdirat(pfd, leaf, mode) < 0 && errno != EEXIST)
+		rc = -errno;
+out:
+	close(pfd);
+	return rc;
+}
+
+int bt_remote_rename(struct bt_remote *r, const char *from, const char *to)
+{
+	const char *lf, *lt;
+	struct stat sf, stt;
+	int pf = -1, pt = -1, rc;
+	bool has_to;
+
+	pf = bt_open_parent(r->rootfd, from, &lf);
+	pt = pf < 0 ? -1 : bt_open_parent(r->rootfd, to, &lt);
+	rc = pf < 0 ? pf : pt < 0 ? pt : 0;
+	if (rc < 0)
+		goto out;
+	has_to = fstatat(pt, lt, &stt, AT_SYMLINK_NOFOLLOW) == 0;
+	if (fstatat(pf, lf, &sf, AT_SYMLINK_NOFOLLOW) < 0) {
+		/* Source gone and target there: this rename was done before. */
+		rc = errno == ENOENT && has_to ? 0 : -errno;
+		goto out;
+	}
+	if (has_to && (sf.st_ino != stt.st_ino || sf.st_dev != stt.st_dev)) {
+		rc = bt_retire_at(r, pt, lt, to);
+		if (rc < 0)
+			goto out;
+	}
+	bt_remote_tick(r);
+	rc = renameat(pf, lf, pt, lt) < 0 ? -errno : 0;
+out:
+	if (pf >= 0)
+		close(pf);
+	if (pt >= 0)
+		close(pt);
+	return rc;
+}
+
+static bool exists(struct bt_remote *r, int base, const char *rel)
+{
+	int fd = bt_open_beneath(base, rel, O_PATH, 0);
+
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0;
+}
+
+/* Renames between the tree and the area, for the exchange's parking spot. */
+static int move_between(struct bt_remote *r, int fromroot, const char *from,
+			int toroot, const char *to)
+{
+	const char *lf, *lt;
+	int pf = bt_open_parent(fromroot, from, &lf), pt, rc;
+
+	if (pf < 0)
+		return pf;
+	pt = bt_open_parent(toroot, to, &lt);
+	if (pt < 0) {
+		close(pf);
+		return pt;
+	}
+	bt_remote_tick(r);
+	rc = renameat(pf, lf, pt, lt) < 0 ? -errno : 0;
+	close(pf);
+	close(pt);
+	return rc;
+}
+
+int bt_remote_exchange(struct bt_remote *r, const char *a, const char *b, int *step)
+{
+	char park[64];
+	int rc = 0;
+
+	/* Step 1: a -> park; 2: b -> a; 3: park -> b. The caller persisted
+	 * *step before each call, so a repeated step finds its own result. */
+	snprintf(park, sizeof(park), "xchg-%lld", (long long)r->cur_seq);
+	switch (*step) {
+	case 0:
+	case 1:
+		if (!exists(r, r->areafd, park) && exists(r, r->rootfd, a))
+			rc = move_between(r, r->rootfd, a, r->areafd, park);
+		*step = 2;
+		return rc < 0 ? rc : -EINPROGRESS;
+	case 2:
+		if (exists(r, r->rootfd, b))
+			rc = move_between(r, r->rootfd, b, r->rootfd, a);
+		*step = 3;
+		return rc < 0 ? rc : -EINPROGRESS;
+	default:
+		if (exists(r, r->areafd, park))
+			rc = move_between(r, r->areafd, park, r->rootfd, b);
+		*step = 0;
+		return rc;
+	}
+}
+
+int bt_remote_symlink(struct bt_remote *r, const char *target, const char *rel)
+{
+	char cur[PATH_MAX + 1];
+	const char *leaf;
+	int pfd = bt_open_parent(r->rootfd, rel, &leaf), rc = 0;
+	ssize_t n;
+
+	if (pfd < 0)
+		return pfd;
+	n = readlinkat(pfd, leaf, cur, sizeof(cur) - 1);
+	if (n >= 0) {
+		cur[n] = '\0';
+		if (!strcmp(cur, target))
+			goto out;
+	}
+	rc = bt_retire_at(r, pfd, leaf, rel);
+	if (rc == 0) {
+		bt_remote_tick(r);
+		rc = symlinkat(target, pfd, leaf) < 0 ? -errno : 0;
+	}
+out:
+	close(pfd);
+	return rc;
+}
+
+int bt_remote_link(struct bt_remote *r, const char *existing, const char *newrel)
+{
+	const char *le, *ln;
+	struct stat se, sn;
+	int pe, pn = -1, rc;
+
+	pe = bt_open_parent(r->rootfd, existing, &le);
+	pn = pe < 0 ? -1 : bt_open_parent(r->rootfd, newrel, &ln);
+	rc = pe < 0 ? pe : pn < 0 ? pn : 0;
+	if (rc < 0)
+		goto out;
+	if (fstatat(pe, le, &se, AT_SYMLINK_NOFOLLOW) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (fstatat(pn, ln, &sn, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (sn.st_ino == se.st_ino && sn.st_dev == se.st_dev)
+			goto out; /* done before */
+		rc = bt_retire_at(r, pn, ln, newrel);
+		if (rc < 0)
+			goto out;
+	}
+	bt_remote_tick(r);
+	if (linkat(pe, le, pn, ln, 0) < 0)
+		rc = (errno == EPERM || errno == EXDEV || errno == EOPNOTSUPP ||
+		      errno == EMLINK) ? -ENOTSUP : -errno;
+out:
+	if (pe >= 0)
+		close(pe);
+	if (pn >= 0)
+		close(pn);
+	return rc;
+}
+
+int bt_remote_mknod(struct bt_remote *r, const char *rel, mode_t mode, dev_t rdev)
+{
+	const char *leaf;
+	struct stat st;
+	int pfd = bt_open_parent(r->rootfd, rel, &leaf), rc = 0;
+
+	if (pfd < 0)
+		return pfd;
+	if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if ((st.st_mode & S_IFMT) == (mode & S_IFMT) && st.st_rdev == rdev)
+			goto out;
+		rc = bt_retire_at(r, pfd, leaf, rel);
+		if (rc < 0)
+			goto out;
+	}
+	bt_remote_tick(r);
+	if (mknodat(pfd, leaf, (mode & S_IFMT) | 0600, rdev) < 0)
+		rc = -errno;
+out:
+	close(pfd);
+	return rc;
+}

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * File data and metadata onto the remote. New and rewritten files go
+ * through .btsoot/tmp and a rename, so the final name only ever holds a
+ * complete file; the version they replace is hard-linked into the trash
+ * first (or moved there when the remote has no hard links).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "btsoot/log.h"
+#include "btsoot/pathsafe.h"
+#include "remote_priv.h"
+
+#define COPY_CHUNK (1 << 20)
+
+static int copy_range(struct bt_remote *r, int in, int out, off_t off, off_t end,
+		      char *buf)
+{
+	while (off < end) {
+		size_t want = end - off > COPY_CHUNK ? COPY_CHUNK : (size_t)(end - off);
+		ssize_t n = pread(in, buf, want, off), w = 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break; /* the source shrank meanwhile: its TRUNCATE will come */
+		bt_remote_tick(r);
+		while (w < n) {
+			ssize_t k = pwrite(out, buf + w, (size_t)(n - w), off + w);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0)
+				return -errno;
+			w += k;
+		}
+		r->st.bytes_written += n;
+		off += n;
+	}
+	return 0;
+}
+
+/* Copies the data segments of in (holes stay holes) to out. */
+static int copy_sparse(struct bt_remote *r, int in, int out, off_t size, char *buf)
+{
+	off_t pos = 0;
+
+	while (pos < size) {
+		off_t data = lseek(in, pos, SEEK_DATA), hole;
+		int rc;
+
+		if (data < 0 && errno == ENXIO)
+			return 0; /* only a hole is left */
+		if (data < 0)
+			return copy_range(r, in, out, pos, size, buf);
+		hole = lseek(in, data, SEEK_HOLE);
+		if (hole < 0 || hole > size)
+			hole = size;
+		rc = copy_range(r, in, out, data, hole, buf);
+		if (rc < 0)
+			return rc;
+		pos = hole;
+	}
+	return 0;
+}
+
+static void warn_once(bool *flag, const char *what, int err)
+{
+	if (*flag)
+		return;
+	*flag = true;
+	bt_warn("the remote refuses %s (%s): carrying on without them this run",
+		what, strerror(err));
+}
+
+static void copy_xattrs(struct bt_remote *r, int srcfd, const char *dstproc)
+{
+	char sproc[64], names[65536], val[65536];
+	ssize_t n;
+
+	snprintf(sproc, sizeof(sproc), "/proc/self/fd/%d", srcfd);
+	n = listxattr(sproc, names, sizeof(names));
+	for (ssize_t i = 0; n > 0 && i < n; i += (ssize_t)strlen(names + i) + 1) {
+		ssize_t vl = getxattr(sproc, names + i, val, sizeof(val));
+
+		if (vl >= 0 && setxattr(dstproc, names + i, val, (size_t)vl, 0) < 0 &&
+		    (errno == ENOTSUP || errno == EPERM))
+			warn_once(&r->warned_xattr, "extended attributes", errno);
+	}
+	/* Drop names the source no longer has. */
+	{
+		char dnames[65536];
+		ssize_t dn = listxattr(dstproc, dnames, sizeof(dnames));
+
+		for (ssize_t i = 0; dn > 0 && i < dn; i += (ssize_t)strlen(dnames + i) + 1)
+			if (getxattr(sproc, dnames + i, NULL, 0) < 0 && errno == ENODATA)
+				removexattr(dstproc, dnames + i);
+	}
+}
+
+/* Applies st's owner, mode, xattrs and times to fd (an O_PATH or open fd). */
+static int apply_meta(struct bt_remote *r, int fd, const struct stat *st, int srcfd,
+		      bool with_xattrs)
+{
+	struct timespec ts[2] = { st->st_atim, st->st_mtim };
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	bt_remote_tick(r);
+	if (r->is_root &&
+	    fchownat(fd, "", st->st_uid, st->st_gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		warn_once(&r->warned_owner, "ownership", errno);
+	if (!S_ISLNK(st->st_mode)) {
+		if (with_xattrs && srcfd >= 0)
+			copy_xattrs(r, srcfd, proc);
+		/* after chown, which clears set-id bits */
+		if (chmod(proc, st->st_mode & 07777) < 0)
+			return -errno;
+		if (utimensat(AT_FDCWD, proc, ts, 0) < 0)
+			return -errno;
+		return 0;
+	}
+	return utimensat(fd, "", ts, AT_EMPTY_PATH) < 0 ? -errno : 0;
+}
+
+int bt_remote_set_meta(struct bt_remote *r, const char *rel, const struct stat *st,
+		       int srcfd, bool with_xattrs)
+{
+	int fd = bt_open_beneath(r->rootfd, rel, O_PATH, 0), rc;
+	struct stat cur;
+
+	if (fd < 0)
+		return fd;
+	rc = fstat(fd, &cur) < 0 ? -errno : 0;
+	if (rc == 0 && (cur.st_mode & S_IFMT) != (st->st_mode & S_IFMT))
+		rc = -ESTALE; /* a different kind of object: not ours to touch */
+	if (rc == 0)
+		rc = apply_meta(r, fd, st, srcfd, with_xattrs);
+	close(fd);
+	return rc;
+}
+
+/* Puts tmp (in .btsoot/tmp) at rel, keeping the old version in the trash. */
+static int publish(struct bt_remote *r, const char *tmp, const char *rel)
+{
+	char name[NAME_MAX + 1];
+	const char *leaf;
+	struct stat st;
+	int pfd = bt_open_parent(r->rootfd, rel, &leaf), rc = 0;
+
+	if (pfd < 0)
+		return pfd;
+	/* An empty placeholder (from a replayed CREATE) holds nothing to keep. */
+	if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !(S_ISREG(st.st_mode) && st.st_size == 0)) {
+		int dfd = S_ISREG(st.st_mode) ? bt_trash_slot(r, rel, name, sizeof(name)) : -1;
+
+		/* A link keeps the old copy and the final name never disappears. */
+		if (dfd < 0 || linkat(pfd, leaf, dfd, name, 0) < 0)
+			rc = bt_retire_at(r, pfd, leaf, rel);
+		else
+			r->st.retired++;
+		if (dfd >= 0)
+			close(dfd);
+	}
+	if (rc == 0) {
+		bt_remote_tick(r);
+		rc = renameat(r->tmpfd, tmp, pfd, leaf) < 0 ? -errno : 0;
+	}
+	close(pfd);
+	return rc;
+}
+
+int bt_remote_copy_whole(struct bt_remote *r, int srcfd, const struct stat *st,
+			 const char *rel)
+{
+	char tmp[64];
+	char *buf = malloc(COPY_CHUNK);
+	int fd, rc;
+
+	if (!buf)
+		return -ENOMEM;
+	/* SMB-safe temp name: no ':' and no leading "._". */
+	snprintf(tmp, sizeof(tmp), "%llu-%llu.part", (unsigned long long)st->st_ino,
+		 (unsigned long long)++r->tmp_counter);
+	bt_remote_tick(r);
+	fd = openat(r->tmpfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		    0600);
+	if (fd < 0) {
+		free(buf);
+		return -errno;
+	}
+	rc = copy_sparse(r, srcfd, fd, st->st_size, buf);
+	if (rc == 0 && ftruncate(fd, st->st_size) < 0)
+		rc = -errno;
+	if (rc == 0)
+		rc = apply_meta(r, fd, st, srcfd, true);
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno; /* network filesystems report write errors here */
+	if (rc == 0)
+		rc = publish(r, tmp, rel);
+	if (rc < 0)
+		unlinkat(r->tmpfd, tmp, 0);
+	else
+		r->st.files_written++;
+	free(buf);
+	return rc;
+}
+
+int bt_remote_copy_ranges(struct bt_remote *r, int srcfd, const struct stat *st,
+			  const char *rel, const struct bt_extents *ranges)
+{
+	char *buf;
+	struct stat cur;
+	int fd = bt_open_beneath(r->rootfd, rel, O_WRONLY, 0), rc = 0;
+
+	if (fd == -ELOOP)
+		return -EEXIST;
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &cur) < 0 || !S_ISREG(cur.st_mode)) {
+		close(fd);
+		return -EEXIST;
+	}
+	buf = malloc(COPY_CHUNK);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; rc == 0 && i < ranges->n; i++) {
+		off_t end = ranges->v[i].end > st->st_size ? st->st_size : ranges->v[i].end;
+
+		if (ranges->v[i].off < end)
+			rc = copy_range(r, srcfd, fd, ranges->v[i].off, end, buf);
+	}
+	if (rc == 0 && cur.st_size != st->st_size) {
+		bt_remote_tick(r);
+		if (ftruncate(fd, st->st_size) < 0)
+			rc = -errno;
+	}
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0)
+		r->st.files_written++;
+	free(buf);
+	return rc;
+}

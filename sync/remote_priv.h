@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Shared by remote.c, remote_trash.c and remote_copy.c. */
+#ifndef BTSOOT_REMOTE_PRIV_H
+#define BTSOOT_REMOTE_PRIV_H
+
+#include "btsoot/remote.h"
+
+/* Counts one remote mutation; honours BTSOOT_CRASH_AFTER_OPS (tests). */
+void bt_remote_tick(struct bt_remote *r);
+/* Opens the trash folder for rel's parent in this run and picks a free
+ * name there for rel's leaf. Returns the folder fd (caller closes). */
+int bt_trash_slot(struct bt_remote *r, const char *rel, char *name, size_t len);
+/* Like bt_remote_retire but for an entry already opened as (pfd, leaf). */
+int bt_retire_at(struct bt_remote *r, int pfd, const char *leaf, const char *rel);
+
+#endif

@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Replay, batch by batch (at most BATCH_ROWS rows, so memory follows the
+ * batch and not the journal):
+ *
+ *   1. load the rows (synced_seq, upto] and the pending rows of last run;
+ *   2. compact (objects born and dead inside the batch vanish);
+ *   3. namespace rows in seq order on the remote, skipping those at or
+ *      below ns_done_seq (a killed run applied them), committing
+ *      ns_done_seq after each one: every remote operation happens once;
+ *   4. meanwhile fold every row into the dirty set (paths follow renames);
+ *   5. data: each dirty file's journaled ranges, read from the source as it
+ *      is now, whole through .btsoot/tmp + rename when new or mostly
+ *      rewritten, else in place; a file the source has moved on from since
+ *      the row was written is kept in `pending` for the next run;
+ *   6. metadata: files, then directories deepest first;
+ *   7. one transaction prunes the batch and advances synced_seq.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "btsoot/compact.h"
+#include "btsoot/log.h"
+#include "btsoot/pathsafe.h"
+#include "dirty.h"
+#include "replay.h"
+
+#define BATCH_ROWS 100000
+#define SMALL_FILE (64 * 1024)
+#define MAX_TRIES 3
+
+struct batch {
+	struct bt_op_rec *v;
+	size_t n, cap;
+};
+
+static int collect(const struct bt_op_rec *r, void *arg)
+{
+	struct batch *b = arg;
+	struct bt_op_rec *d;
+
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 1024;
+		struct bt_op_rec *v = realloc(b->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		b->v = v;
+		b->cap = cap;
+	}
+	d = &b->v[b->n];
+	*d = *r;
+	d->path = strdup(r->path);
+	d->path2 = r->path2 ? strdup(r->path2) : NULL;
+	if (!d->path || (r->path2 && !d->path2)) {
+		bt_op_rec_free(d);
+		return -ENOMEM;
+	}
+	b->n++;
+	return 0;
+}
+
+static void batch_free(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		bt_op_rec_free(&b->v[i]);
+	free(b->v);
+	memset(b, 0, sizeof(*b));
+}
+
+static bool reserved(const char *p)
+{
+	return bt_path_is_under(p, BT_REMOTE_AREA) && *p;
+}
+
+static bool is_namespace(int op)
+{
+	return op >= BT_OP_CREATE && op <= BT_OP_RMDIR;
+}
+
+static bool row_valid(const struct bt_op_rec *r)
+{
+	bool two = r->op == BT_OP_RENAME || r->op == BT_OP_LINK;
+
+	if (!bt_path_valid(r->path) || (two && (!r->path2 || !bt_path_valid(r->path2))))
+		return false;
+	/* Only the root itself may be named "" and only by metadata rows. */
+	return *r->path || r->op == BT_OP_META || r->op == BT_OP_XATTR;
+}
+
+static int persist_ns(struct bt_ctx *c, int64_t seq, int step)
+{
+	int rc = bt_journal_begin(c->j);
+
+	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_SEQ, seq);
+	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_STEP, step);
+	rc = rc ? rc : bt_journal_commit(c->j);
+	if (rc)
+		bt_journal_rollback(c->j);
+	return rc;
+}
+
+static int create_empty(struct bt_remote *r, const char *rel)
+{
+	int fd = bt_open_beneath(r->rootfd, rel, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	if (fd == -EEXIST)
+		return 0;
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
+static int exchange(struct bt_ctx *c, const struct bt_op_rec *r)
+{
+	int64_t stored = 0;
+	int step, rc;
+
+	bt_meta_get_i64(c->j, BT_META_NS_DONE_STEP, &stored);
+	step = (int)stored;
+	c->remote.cur_seq = r->seq;
+	while ((rc = bt_remote_exchange(&c->remote, r->path, r->path2, &step)) == -EINPROGRESS) {
+		rc = persist_ns(c, r->seq - 1, step);
+		if (rc < 0)
+			return rc;
+	}
+	return rc;
+}
+
+static dev_t source_rdev(struct bt_ctx *c, const char *rel)
+{
+	int fd = bt_open_beneath(c->srcfd, rel, O_PATH, 0);
+	struct stat st = { 0 };
+
+	if (fd >= 0) {
+		fstat(fd, &st);
+		close(fd);
+	}
+	return st.st_rdev;
+}
+
+/* One namespace row on the remote. */
+static int apply_ns(struct bt_ctx *c, const struct bt_op_rec *r,
+		    struct bt_dirty_set *dirty, struct bt_replay_stats *st)
+{
+	struct bt_remote *rem = &c->remote;
+	int rc;
+
+	switch (r->op) {
+	case BT_OP_MKDIR:
+		return bt_remote_mkdir(rem, r->path, 0700);
+	case BT_OP_CREATE:
+		return create_empty(rem, r->path);
+	case BT_OP_MKNOD:
+		return bt_remote_mknod(rem, r->path, r->mode, source_rdev(c, r->path));
+	case BT_OP_SYMLINK:
+		return bt_remote_symlink(rem, r->path2 ? r->path2 : "", r->path);
+	case BT_OP_LINK:
+		rc = bt_remote_link(rem, r->path, r->path2);
+		if (rc == -ENOTSUP || rc == -ENOENT) {
+			/* No hard links there (or no first name): copy instead. */
+			struct bt_op_rec cr = { .op = BT_OP_CREATE, .ino = r->ino,
+						.path = r->path2 };
+
+			return bt_dirty_apply(dirty, &cr);
+		}
+		return rc;
+	case BT_OP_RENAME:
+		if (r->len & RENAME_EXCHANGE)
+			return exchange(c, r);
+		rc = bt_remote_rename(rem, r->path, r->path2);
+		if (rc == -ENOENT) {
+			bt_warn("rename %s: not on the remote; the next sync rescans", r->path);
+			st->needs_rescan = true;
+			rc = 0;
+		}
+		return rc;
+	case BT_OP_UNLINK:
+	case BT_OP_RMDIR:
+		return bt_remote_retire(rem, r->path);
+	default:
+		return 0;
+	}
+}
+
+static void say_error(struct bt_ctx *c, const char *what, const char *rel, int rc)
+{
+	char p[512];
+
+	snprintf(c->err, sizeof(c->err), "%s %s on remote %s: %s", what,
+		 bt_path_printable(rel, p, sizeof(p)), c->block.remote, strerror(-rc));
+}
+
+static int namespace_phase(struct bt_ctx *c, struct batch *b, struct bt_dirty_set *dirty,
+			   struct bt_replay_stats *st)
+{
+	int64_t done = 0;
+	int rc;
+
+	bt_meta_get_i64(c->j, BT_META_NS_DONE_SEQ, &done);
+	for (size_t i = 0; i < b->n; i++) {
+		struct bt_op_rec *r = &b->v[i];
+
+		if (r->op == BT_OP_NONE)
+			continue;
+		if (!row_valid(r)) {
+			bt_warn("journal row %lld has an invalid path; skipped, next sync rescans",
+				(long long)r->seq);
+			st->needs_rescan = true;
+			continue;
+		}
+		if (reserved(r->path) || (r->path2 && r->op != BT_OP_SYMLINK && reserved(r->path2))) {
+			if (r->op == BT_OP_RENAME)
+				st->needs_rescan = true; /* moved in or out of the reserved name */
+			continue;
+		}
+		rc = bt_dirty_apply(dirty, r);
+		if (rc < 0)
+			return rc;
+		if (!is_namespace(r->op) || r->seq <= done)
+			continue;
+		rc = apply_ns(c, r, dirty, st);
+		if (rc < 0) {
+			say_error(c, bt_op_name(r->op), r->path, rc);
+			return rc;
+		}
+		st->ns_applied++;
+		rc = persist_ns(c, r->seq, 0);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Copies one dirty file. 1 = done, 0 = source moved on (keep), <0 error. */
+static int copy_file(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_stats *st)
+{
+	struct bt_extents clip;
+	struct stat s;
+	bool whole;
+	int fd, rc;
+
+	fd = bt_open_beneath(c->srcfd, e->path, O_RDONLY, 0);
+	if (fd == -ENOENT || fd == -ENOTDIR)
+		return 0;
+	if (fd < 0)
+		return 1; /* a symlink or special file now: its own rows cover it */
+	if (fstat(fd, &s) < 0 || !S_ISREG(s.st_mode)) {
+		close(fd);
+		return 1;
+	}
+	if (e->ino && s.st_ino != e->ino) {
+		close(fd);
+		return 0;
+	}
+	bt_extents_init(&clip);
+	rc = bt_extents_merge(&clip, &e->ext);
+	bt_extents_clip(&clip, s.st_size);
+	whole = (e->flags & BT_DIRTY_NEW) || s.st_size <= SMALL_FILE ||
+		bt_extents_bytes(&clip) >= s.st_size / 2;
+	if (rc == 0 && s.st_nlink > 1) {
+		/* In place keeps the remote's hard links intact. */
+		if (whole) {
+			bt_extents_clear(&clip);
+			bt_extents_add(&clip, 0, s.st_size ? s.st_size : 1);
+		}
+		rc = bt_remote_copy_ranges(&c->remote, fd, &s, e->path, &clip);
+		if (rc == -ENOENT || rc == -EEXIST)
+			rc = bt_remote_copy_whole(&c->remote, fd, &s, e->path);
+	} else if (rc == 0 && whole) {
+		rc = bt_remote_copy_whole(&c->remote, fd, &s, e->path);
+		if (rc == 0)
+			e->flags &= ~(BT_DIRTY_META | BT_DIRTY_XATTR); /* set on the copy */
+	} else if (rc == 0) {
+		bt_meta_set(c->j, "inplace", e->path);
+		rc = bt_remote_copy_ranges(&c->remote, fd, &s, e->path, &clip);
+		if (rc == -ENOENT || rc == -EEXIST)
+			rc = bt_remote_copy_whole(&c->remote, fd, &s, e->path);
+		if (rc == 0)
+			bt_meta_set(c->j, "inplace", "");
+	}
+	bt_extents_free(&clip);
+	close(fd);
+	if (rc < 0) {
+		say_error(c, "copy of", e->path, rc);
+		return rc;
+	}
+	st->files++;
+	return 1;
+}
+
+static int data_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_replay_stats *st)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct bt_dirty *e = &d->v[i];
+		int rc;
+
+		if (e->flags & BT_DIRTY_LOST)
+			st->needs_rescan = true;
+		if (!e->path || !e->ext.n)
+			continue;
+		rc = copy_file(c, e, st);
+		if (rc < 0)
+			return rc;
+		if (rc == 1) {
+			bt_extents_clear(&e->ext);
+			continue;
+		}
+		/* Keep it for the next run; give up (and rescan) after a few. */
+		if (++e->tries > MAX_TRIES) {
+			st->needs_rescan = true;
+			bt_extents_clear(&e->ext);
+		} else {
+			st->deferred++;
+		}
+	}
+	return 0;
+}
+
+static int cmp_depth_desc(const void *a, const void *b)
+{
+	const struct bt_dirty *x = *(struct bt_dirty *const *)a;
+	const struct bt_dirty *y = *(struct bt_dirty *const *)b;
+	size_t dx = bt_path_depth(x->path), dy = bt_path_depth(y->path);
+	bool xd = x->flags & BT_DIRTY_DIR, yd = y->flags & BT_DIRTY_DIR;
+
+	if (xd != yd)
+		return xd ? 1 : -1; /* files before directories */
+	return (dx < dy) - (dx > dy);
+}
+
+static int set_one_meta(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_stats *st)
+{
+	int fd = bt_open_beneath(c->srcfd, e->path, O_PATH, 0), rc;
+	struct stat s;
+
+	if (fd < 0)
+		return 0; /* gone or moved: a later row covers it */
+	if (fstat(fd, &s) < 0 || (e->ino && s.st_ino != e->ino)) {
+		close(fd);
+		return 0;
+	}
+	rc = bt_remote_set_meta(&c->remote, e->path, &s, fd,
+				(e->flags & (BT_DIRTY_XATTR | BT_DIRTY_NEW)) && !S_ISLNK(s.st_mode));
+	close(fd);
+	if (rc == -ENOENT || rc == -ESTALE || rc == -ELOOP || rc == -ENOTDIR) {
+		st->needs_rescan = true; /* the remote disagrees on what is there */
+		return 0;
+	}
+	if (rc < 0)
+		say_error(c, "metadata of", e->path, rc);
+	return rc;
+}
+
+static int meta_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_replay_stats *st)
+{
+	struct bt_dirty **order = malloc((d->n + 1) * sizeof(*order));
+	size_t n = 0;
+	int rc = 0;
+
+	if (!order)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].path && !d->v[i].ext.n && !reserved(d->v[i].path) &&
+		    (d->v[i].flags & (BT_DIRTY_META | BT_DIRTY_XATTR | BT_DIRTY_DIR)))
+			order[n++] = &d->v[i];
+	qsort(order, n, sizeof(*order), cmp_depth_desc);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = set_one_meta(c, order[i], st);
+	free(order);
+	return rc;
+}
+
+/* Entries the source had moved on from, as rows for the pending table. */
+static int carry_over(struct bt_dirty_set *d, struct batch *out)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct bt_dirty *e = &d->v[i];
+
+		for (size_t k = 0; e->path && k < e->ext.n; k++) {
+			struct bt_op_rec r = {
+				.op = BT_OP_WRITE, .ino = e->ino, .path = e->path,
+				.off = e->ext.v[k].off,
+				.len = e->ext.v[k].end - e->ext.v[k].off,
+				.mode = (uint32_t)e->tries,
+			};
+			int rc = collect(&r, out);
+
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int load_pending(struct bt_ctx *c, struct bt_dirty_set *d)
+{
+	struct batch p = { 0 };
+	int rc = bt_pending_read(c->j, collect, &p);
+
+	for (size_t i = 0; rc == 0 && i < p.n; i++) {
+		if (!row_valid(&p.v[i]))
+			continue;
+		rc = bt_dirty_apply(d, &p.v[i]);
+		/* carry the try count over */
+		for (size_t k = 0; rc == 0 && k < d->n; k++)
+			if (d->v[k].ino == p.v[i].ino && (int)p.v[i].mode > d->v[k].tries)
+				d->v[k].tries = (int)p.v[i].mode;
+	}
+	batch_free(&p);
+	return rc;
+}
+
+static int finish_batch(struct bt_ctx *c, int64_t end, struct bt_dirty_set *d,
+			struct bt_replay_stats *st)
+{
+	struct batch keep = { 0 };
+	int rc = carry_over(d, &keep);
+
+	rc = rc ? rc : bt_journal_begin(c->j);
+	rc = rc ? rc : bt_journal_prune(c->j, end);
+	rc = rc ? rc : bt_pending_replace(c->j, keep.v, keep.n);
+	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_SYNCED_SEQ, end);
+	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_SEQ, end);
+	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_STEP, 0);
+	if (rc == 0 && st->needs_rescan)
+		rc = bt_meta_set(c->j, BT_META_NEEDS_RESCAN, "1");
+	rc = rc ? rc : bt_journal_commit(c->j);
+	if (rc)
+		bt_journal_rollback(c->j);
+	batch_free(&keep);
+	return rc;
+}
+
+static int one_batch(struct bt_ctx *c, int64_t after, int64_t upto, int64_t *end,
+		     struct bt_replay_stats *st)
+{
+	struct batch b = { 0 };
+	struct bt_dirty_set d;
+	int rc;
+
+	bt_dirty_init(&d);
+	rc = load_pending(c, &d);
+	rc = rc ? rc : bt_journal_read(c->j, after, upto, BATCH_ROWS, collect, &b);
+	if (rc < 0) {
+		snprintf(c->err, sizeof(c->err), "reading journal %s: %s",
+			 c->block.journal, strerror(-rc));
+		goto out;
+	}
+	/* A short read means nothing more up to `upto` was committed. */
+	*end = b.n == BATCH_ROWS ? b.v[b.n - 1].seq : upto;
+	st->rows += (int64_t)b.n;
+	st->dropped += bt_compact(b.v, b.n);
+	rc = namespace_phase(c, &b, &d, st);
+	rc = rc ? rc : data_phase(c, &d, st);
+	rc = rc ? rc : meta_phase(c, &d, st);
+	if (rc == 0)
+		rc = finish_batch(c, *end, &d, st);
+	if (rc < 0 && !c->err[0])
+		snprintf(c->err, sizeof(c->err), "replay of block '%s': %s", c->block.name,
+			 strerror(-rc));
+out:
+	batch_free(&b);
+	bt_dirty_free(&d);
+	return rc;
+}
+
+int bt_replay(struct bt_ctx *c, int64_t upto, struct bt_replay_stats *st)
+{
+	int64_t synced = 0, pending = 0, end;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	bt_meta_get_i64(c->j, BT_META_SYNCED_SEQ, &synced);
+	bt_journal_stats(c->j, synced, &pending, &end);
+	/* Always one pass, even with no rows: pending files may be waiting. */
+	do {
+		rc = one_batch(c, synced, upto, &end, st);
+		if (rc < 0)
+			return rc;
+		synced = end;
+	} while (synced < upto);
+	return 0;
+}

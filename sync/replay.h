@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Incremental replay of the journal onto the remote. The algorithm and its
+ * crash rules are described at the top of replay.c and in docs/design.md.
+ */
+#ifndef BTSOOT_SYNC_REPLAY_H
+#define BTSOOT_SYNC_REPLAY_H
+
+#include <stdint.h>
+
+#include "context.h"
+
+struct bt_replay_stats {
+	int64_t rows;        /* journal rows read */
+	int64_t dropped;     /* objects compacted away */
+	int64_t ns_applied;  /* namespace operations applied on the remote */
+	int64_t files;       /* files whose data was copied */
+	int64_t deferred;    /* files left for the next run (source moved on) */
+	bool needs_rescan;   /* something could not be followed: rescan next time */
+};
+
+/* Replays every committed row after synced_seq up to `upto`. Returns 0, or
+ * -errno with c->err naming the path and the cause; rows not replayed stay. */
+int bt_replay(struct bt_ctx *c, int64_t upto, struct bt_replay_stats *st);
+
+#endif

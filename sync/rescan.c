@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The full walk (contract in rescan.h): both trees, one directory at a
+ * time, names merged in sorted order. Regular files that need their content
+ * compared are hashed per directory on the pool, then judged in order.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "btsoot/log.h"
+#include "btsoot/pathsafe.h"
+#include "hashpool.h"
+#include "listing.h"
+#include "rescan.h"
+
+struct link_seen {
+	dev_t dev;
+	ino_t ino;
+	char *rel;
+};
+
+struct walk {
+	struct bt_remote *r;
+	int srcfd;
+	const struct bt_rescan_opts *o;
+	struct bt_rescan_stats *st;
+	struct link_seen *links;
+	size_t nlinks, caplinks;
+	time_t last_progress;
+};
+
+static const char *const kind_names[] = {
+	[BT_DIFF_MISSING] = "missing", [BT_DIFF_EXTRA] = "extra",
+	[BT_DIFF_TYPE] = "type",       [BT_DIFF_SIZE] = "size",
+	[BT_DIFF_CONTENT] = "content", [BT_DIFF_MODE] = "mode",
+	[BT_DIFF_OWNER] = "owner",     [BT_DIFF_MTIME] = "mtime",
+	[BT_DIFF_LINK] = "symlink",    [BT_DIFF_ERROR] = "error",
+};
+
+const char *bt_diff_kind_name(enum bt_diff_kind kind)
+{
+	return kind_names[kind];
+}
+
+static void diff(struct walk *w, enum bt_diff_kind kind, const char *rel,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void diff(struct walk *w, enum bt_diff_kind kind, const char *rel,
+		 const char *fmt, ...)
+{
+	char detail[256] = "";
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(detail, sizeof(detail), fmt, ap);
+		va_end(ap);
+	}
+	if (kind == BT_DIFF_ERROR)
+		w->st->errors++;
+	else
+		w->st->differences++;
+	if (w->o->on_diff)
+		w->o->on_diff(w->o->arg, kind, rel, detail);
+}
+
+static void progress(struct walk *w, bool last)
+{
+	time_t now = time(NULL);
+
+	if (!w->o->progress || (!last && now == w->last_progress))
+		return;
+	w->last_progress = now;
+	fprintf(stderr, "btsoot: %" PRId64 " entries, %.1f MiB seen, %.1f MiB written%s",
+		w->st->entries, w->st->bytes / 1048576.0,
+		w->r->st.bytes_written / 1048576.0, last || !isatty(2) ? "\n" : "\r");
+}
+
+static const char *first_link(struct walk *w, const struct stat *st)
+{
+	for (size_t i = 0; i < w->nlinks; i++)
+		if (w->links[i].ino == st->st_ino && w->links[i].dev == st->st_dev)
+			return w->links[i].rel;
+	return NULL;
+}
+
+static void remember_link(struct walk *w, const struct stat *st, const char *rel)
+{
+	if (st->st_nlink < 2 || first_link(w, st))
+		return;
+	if (w->nlinks == w->caplinks) {
+		size_t cap = w->caplinks ? w->caplinks * 2 : 64;
+		struct link_seen *v = realloc(w->links, cap * sizeof(*v));
+
+		if (!v)
+			return; /* a later name is copied instead of linked: still correct */
+		w->links = v;
+		w->caplinks = cap;
+	}
+	w->links[w->nlinks].dev = st->st_dev;
+	w->links[w->nlinks].ino = st->st_ino;
+	w->links[w->nlinks].rel = strdup(rel);
+	if (w->links[w->nlinks].rel)
+		w->nlinks++;
+}
+
+static int walk_dir(struct walk *w, const char *rel);
+
+/* Creates rel on the remote like the source entry (st). Source read
+ * problems are reported and skipped; remote write errors are returned. */
+static int create(struct walk *w, const char *rel, const struct stat *st)
+{
+	const char *first;
+	char target[PATH_MAX + 1];
+	ssize_t n;
+	int fd, rc;
+
+	if (S_ISDIR(st->st_mode)) {
+		rc = bt_remote_mkdir(w->r, rel, 0700);
+		if (rc == 0)
+			rc = walk_dir(w, rel);
+		return rc ? rc : bt_remote_set_meta(w->r, rel, st, -1, false);
+	}
+	if (S_ISREG(st->st_mode)) {
+		first = st->st_nlink > 1 ? first_link(w, st) : NULL;
+		if (first && strcmp(first, rel) && bt_remote_link(w->r, first, rel) == 0)
+			return 0;
+		fd = bt_open_beneath(w->srcfd, rel, O_RDONLY, 0);
+		if (fd == -ENOENT)
+			return 0; /* deleted meanwhile; its journal row will come */
+		if (fd < 0) {
+			diff(w, BT_DIFF_ERROR, rel, "cannot read source: %s", strerror(-fd));
+			return 0;
+		}
+		rc = bt_remote_copy_whole(w->r, fd, st, rel);
+		close(fd);
+		if (rc == 0)
+			remember_link(w, st, rel);
+		return rc;
+	}
+	fd = bt_open_beneath(w->srcfd, rel, O_PATH, 0);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : (diff(w, BT_DIFF_ERROR, rel, "%s", strerror(-fd)), 0);
+	if (S_ISLNK(st->st_mode)) {
+		n = readlinkat(fd, "", target, sizeof(target) - 1);
+		rc = n < 0 ? -errno : 0;
+		if (n >= 0) {
+			target[n] = '\0';
+			rc = bt_remote_symlink(w->r, target, rel);
+		}
+	} else {
+		rc = bt_remote_mknod(w->r, rel, st->st_mode, st->st_rdev);
+	}
+	if (rc == 0)
+		rc = bt_remote_set_meta(w->r, rel, st, fd, false);
+	close(fd);
+	return rc;
+}
+
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* Metadata differences; returns true if any. */
+static bool meta_differs(struct walk *w, const char *rel, const struct stat *s,
+			 const struct stat *r, bool times)
+{
+	bool d = false;
+
+	if ((s->st_mode & 07777) != (r->st_mode & 07777) && !S_ISLNK(s->st_mode)) {
+		diff(w, BT_DIFF_MODE, rel, "source %04o remote %04o", s->st_mode & 07777,
+		     r->st_mode & 07777);
+		d = true;
+	}
+	if (w->r->is_root && (s->st_uid != r->st_uid || s->st_gid != r->st_gid)) {
+		diff(w, BT_DIFF_OWNER, rel, "source %u:%u remote %u:%u", s->st_uid,
+		     s->st_gid, r->st_uid, r->st_gid);
+		d = true;
+	}
+	if (times && !same_time(&s->st_mtim, &r->st_mtim)) {
+		diff(w, BT_DIFF_MTIME, rel, "source %lld.%09ld remote %lld.%09ld",
+		     (long long)s->st_mtim.tv_sec, s->st_mtim.tv_nsec,
+		     (long long)r->st_mtim.tv_sec, r->st_mtim.tv_nsec);
+		d = true;
+	}
+	return d;
+}
+
+struct hash_pair {
+	char *rel;
+	struct stat s;
+	struct stat r;
+};
+
+struct dir_walk {
+	struct walk *w;
+	const char *rel;
+	int sdir, rdir;
+	struct hash_pair *pairs;
+	struct bt_hash_job *jobs;
+	size_t npairs, cap;
+};
+
+static int fix_meta(struct walk *w, const char *rel, const struct stat *s)
+{
+	int fd = bt_open_beneath(w->srcfd, rel, O_PATH, 0), rc;
+
+	rc = bt_remote_set_meta(w->r, rel, s, fd, !S_ISLNK(s->st_mode) && fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	if (rc == 0)
+		w->st->repaired++;
+	return rc;
+}
+
+static int recopy(struct walk *w, const char *rel, const struct stat *s)
+{
+	int rc = create(w, rel, s);
+
+	if (rc == 0)
+		w->st->repaired++;
+	return rc;
+}
+
+static int queue_hash(struct dir_walk *d, const char *name, const char *rel,
+		      const struct stat *s, const struct stat *r)
+{
+	if (d->npairs == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 32;
+		struct hash_pair *p = realloc(d->pairs, cap * sizeof(*p));
+		struct bt_hash_job *j = p ? realloc(d->jobs, 2 * cap * sizeof(*j)) : NULL;
+
+		if (p)
+			d->pairs = p;
+		if (!j)
+			return -ENOMEM;
+		d->jobs = j;
+		d->cap = cap;
+	}
+	d->pairs[d->npairs] = (struct hash_pair){ strdup(rel), *s, *r };
+	d->jobs[2 * d->npairs] = (struct bt_hash_job){ .dirfd = d->sdir, .name = strrchr(d->pairs[d->npairs].rel, '/') ? strrchr(d->pairs[d->npairs].rel, '/') + 1 : d->pairs[d->npairs].rel };
+	d->jobs[2 * d->npairs + 1] = d->jobs[2 * d->npairs];
+	d->jobs[2 * d->npairs + 1].dirfd = d->rdir;
+	(void)name;
+	d->npairs++;
+	return 0;
+}
+
+static int judge_hashes(struct dir_walk *d)
+{
+	struct walk *w = d->w;
+	int rc = 0;
+
+	bt_hash_many(d->jobs, 2 * d->npairs, w->o->threads);
+	for (size_t i = 0; i < d->npairs; i++) {
+		struct bt_hash_job *s = &d->jobs[2 * i], *r = &d->jobs[2 * i + 1];
+		struct hash_pair *p = &d->pairs[i];
+		char hs[33], hr[33];
+
+		w->st->hashed_bytes += s->bytes + r->bytes;
+		if (rc < 0)
+			continue;
+		if (s->err == -ENOENT)
+			continue;
+		if (s->err || r->err) {
+			diff(w, BT_DIFF_ERROR, p->rel, "cannot hash the %s copy: %s",
+			     s->err ? "source" : "remote", strerror(-(s->err ? s->err : r->err)));
+			continue;
+		}
+		if (!bt_hash_equal(&s->out, &r->out)) {
+			bt_hash_hex(&s->out, hs);
+			bt_hash_hex(&r->out, hr);
+			diff(w, BT_DIFF_CONTENT, p->rel, "source %s remote %s", hs, hr);
+			if (w->o->repair)
+				rc = recopy(w, p->rel, &p->s);
+		} else if (meta_differs(w, p->rel, &p->s, &p->r, true) && w->o->repair) {
+			rc = fix_meta(w, p->rel, &p->s);
+		}
+	}
+	return rc;
+}
+
+static int compare_file(struct dir_walk *d, const char *name, const char *rel,
+			const struct stat *s, const struct stat *r)
+{
+	struct walk *w = d->w;
+	const char *first = s->st_nlink > 1 ? first_link(w, s) : NULL;
+
+	if (first) {
+		struct stat fr;
+		int fd = bt_open_beneath(w->r->rootfd, first, O_PATH, 0);
+		bool linked = fd >= 0 && fstat(fd, &fr) == 0 && fr.st_ino == r->st_ino;
+
+		if (fd >= 0)
+			close(fd);
+		if (linked)
+			return 0; /* the first name was compared already */
+		diff(w, BT_DIFF_CONTENT, rel, "not hard-linked to %s on the remote", first);
+		return w->o->repair ? recopy(w, rel, s) : 0;
+	}
+	remember_link(w, s, rel);
+	if (s->st_size != r->st_size) {
+		diff(w, BT_DIFF_SIZE, rel, "source %lld remote %lld", (long long)s->st_size,
+		     (long long)r->st_size);
+		return w->o->repair ? recopy(w, rel, s) : 0;
+	}
+	if (w->o->mode == BT_CMP_HASH)
+		return queue_hash(d, name, rel, s, r);
+	if (!same_time(&s->st_mtim, &r->st_mtim)) {
+		diff(w, BT_DIFF_MTIME, rel, "source %lld.%09ld remote %lld.%09ld",
+		     (long long)s->st_mtim.tv_sec, s->st_mtim.tv_nsec,
+		     (long long)r->st_mtim.tv_sec, r->st_mtim.tv_nsec);
+		/* Same size, other time: the content may differ too. */
+		return w->o->repair ? recopy(w, rel, s) : 0;
+	}
+	if (meta_differs(w, rel, s, r, false) && w->o->repair)
+		return fix_meta(w, rel, s);
+	return 0;
+}
+
+static int compare_other(struct walk *w, const char *rel, const struct stat *s,
+			 const struct stat *r)
+{
+	char ts[PATH_MAX + 1], tr[PATH_MAX + 1];
+	ssize_t ns, nr;
+	int sfd, rfd;
+
+	if (S_ISLNK(s->st_mode)) {
+		sfd = bt_open_beneath(w->srcfd, rel, O_PATH, 0);
+		rfd = bt_open_beneath(w->r->rootfd, rel, O_PATH, 0);
+		ns = sfd < 0 ? -1 : readlinkat(sfd, "", ts, sizeof(ts) - 1);
+		nr = rfd < 0 ? -1 : readlinkat(rfd, "", tr, sizeof(tr) - 1);
+		if (sfd >= 0)
+			close(sfd);
+		if (rfd >= 0)
+			close(rfd);
+		if (ns < 0)
+			return 0; /* vanished */
+		ts[ns] = '\0';
+		tr[nr < 0 ? 0 : nr] = '\0';
+		if (strcmp(ts, tr)) {
+			diff(w, BT_DIFF_LINK, rel, "source -> %s remote -> %s", ts, tr);
+			return w->o->repair ? recopy(w, rel, s) : 0;
+		}
+	} else if (s->st_rdev != r->st_rdev) {
+		diff(w, BT_DIFF_TYPE, rel, "device numbers differ");
+		return w->o->repair ? recopy(w, rel, s) : 0;
+	}
+	if (meta_differs(w, rel, s, r, false) && w->o->repair)
+		return fix_meta(w, rel, s);
+	return 0;
+}
+
+static int compare(struct dir_walk *d, const char *name, const char *rel,
+		   const struct stat *s, const struct stat *r)
+{
+	struct walk *w = d->w;
+	int rc;
+
+	if ((s->st_mode & S_IFMT) != (r->st_mode & S_IFMT)) {
+		diff(w, BT_DIFF_TYPE, rel, "source %o remote %o", s->st_mode & S_IFMT,
+		     r->st_mode & S_IFMT);
+		if (!w->o->repair)
+			return 0;
+		rc = bt_remote_retire(w->r, rel);
+		return rc ? rc : recopy(w, rel, s);
+	}
+	if (S_ISDIR(s->st_mode)) {
+		rc = walk_dir(w, rel);
+		if (rc == 0 && meta_differs(w, rel, s, r, true) && w->o->repair)
+			rc = fix_meta(w, rel, s);
+		return rc;
+	}
+	if (S_ISREG(s->st_mode))
+		return compare_file(d, name, rel, s, r);
+	return compare_other(w, rel, s, r);
+}
+
+/* One name, present on one side or both. */
+static int visit(struct dir_walk *d, const char *name, bool in_src, bool in_rem)
+{
+	struct walk *w = d->w;
+	struct stat s, r;
+	char *rel = bt_path_join(d->rel, name);
+	int rc = 0;
+
+	if (!rel)
+		return -ENOMEM;
+	if (in_src && fstatat(d->sdir, name, &s, AT_SYMLINK_NOFOLLOW) < 0)
+		in_src = false; /* vanished since the listing */
+	if (in_rem && fstatat(d->rdir, name, &r, AT_SYMLINK_NOFOLLOW) < 0)
+		in_rem = false;
+	if (in_src) {
+		w->st->entries++;
+		if (S_ISREG(s.st_mode))
+			w->st->bytes += s.st_size;
+	}
+	if (in_src && !in_rem) {
+		diff(w, BT_DIFF_MISSING, rel, NULL);
+		if (w->o->repair)
+			rc = recopy(w, rel, &s);
+	} else if (!in_src && in_rem) {
+		diff(w, BT_DIFF_EXTRA, rel, NULL);
+		if (w->o->repair && (rc = bt_remote_retire(w->r, rel)) == 0)
+			w->st->repaired++;
+	} else if (in_src) {
+		rc = compare(d, name, rel, &s, &r);
+	}
+	free(rel);
+	progress(w, false);
+	return rc;
+}
+
+static int walk_dir(struct walk *w, const char *rel)
+{
+	struct bt_listing sl, rl = { 0 };
+	struct dir_walk d = { .w = w, .rel = rel, .sdir = -1, .rdir = -1 };
+	size_t i = 0, k = 0;
+	int rc;
+
+	rc = bt_listing_read(w->srcfd, rel, &sl);
+	if (rc < 0) {
+		if (rc != -ENOENT)
+			diff(w, BT_DIFF_ERROR, *rel ? rel : ".", "cannot list source: %s",
+			     strerror(-rc));
+		return 0;
+	}
+	rc = bt_listing_read(w->r->rootfd, rel, &rl);
+	d.sdir = bt_open_beneath(w->srcfd, rel, O_PATH | O_DIRECTORY, 0);
+	d.rdir = bt_open_beneath(w->r->rootfd, rel, O_PATH | O_DIRECTORY, 0);
+	if (rc < 0 || d.sdir < 0 || d.rdir < 0) {
+		rc = rc < 0 ? rc : d.rdir < 0 ? d.rdir : 0;
+		goto out; /* the remote directory went away under us */
+	}
+	while (rc == 0 && (i < sl.n || k < rl.n)) {
+		int c = i == sl.n ? 1 : k == rl.n ? -1 : strcmp(sl.names[i], rl.names[k]);
+
+		if (c < 0)
+			rc = visit(&d, sl.names[i++], true, false);
+		else if (c > 0)
+			rc = visit(&d, rl.names[k++], false, true);
+		else {
+			rc = visit(&d, sl.names[i], true, true);
+			i++, k++;
+		}
+	}
+	if (d.npairs) {
+		int hrc = judge_hashes(&d);
+
+		rc = rc ? rc : hrc;
+	}
+out:
+	for (size_t p = 0; p < d.npairs; p++)
+		free(d.pairs[p].rel);
+	free(d.pairs);
+	free(d.jobs);
+	if (d.sdir >= 0)
+		close(d.sdir);
+	if (d.rdir >= 0)
+		close(d.rdir);
+	bt_listing_free(&sl);
+	bt_listing_free(&rl);
+	return rc;
+}
+
+int bt_rescan(struct bt_remote *r, int srcfd, const struct bt_rescan_opts *o,
+	      struct bt_rescan_stats *st)
+{
+	struct walk w = { .r = r, .srcfd = srcfd, .o = o, .st = st };
+	struct stat s, rs;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	rc = walk_dir(&w, "");
+	/* The root's own metadata, after everything inside it. */
+	if (rc == 0 && fstat(srcfd, &s) == 0 && fstat(r->rootfd, &rs) == 0 &&
+	    meta_differs(&w, "", &s, &rs, true) && o->repair) {
+		rc = bt_remote_set_meta(r, "", &s, srcfd, false);
+		st->repaired += rc == 0;
+	}
+	progress(&w, true);
+	for (size_t i = 0; i < w.nlinks; i++)
+		free(w.links[i].rel);
+	free(w.links);
+	return rc;
+}

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * btsoot-sync <block>: bring the remote up to date with the source.
+ * The first run (and a run after an unclean daemon stop or a broken
+ * journal) mirrors by rescanning; every other run replays the journal.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "btsoot/exitcodes.h"
+#include "btsoot/log.h"
+#include "config.h"
+#include "context.h"
+#include "replay.h"
+#include "rescan.h"
+
+struct args {
+	struct bt_dirs dirs;
+	const char *block;
+	bool verbose;
+	bool quiet;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: btsoot-sync [--config-dir DIR] [--state-dir DIR] [-v] [-q] <block>\n"
+		   "Replays the block's journal onto its remote (see btsoot-sync(8)).\n");
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option longopts[] = {
+		{ "config-dir", required_argument, NULL, 'C' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	int ch;
+
+	bt_dirs_default(&a->dirs);
+	while ((ch = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'C':
+			snprintf(a->dirs.config_dir, sizeof(a->dirs.config_dir), "%s", optarg);
+			break;
+		case 'S':
+			snprintf(a->dirs.state_dir, sizeof(a->dirs.state_dir), "%s", optarg);
+			break;
+		case 'v':
+			a->verbose = true;
+			break;
+		case 'q':
+			a->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("btsoot-sync %s\n", BTSOOT_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			return BT_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return BT_EXIT_USAGE;
+	}
+	a->block = argv[optind];
+	return 0;
+}
+
+/* Why the journal cannot be trusted alone, or NULL. */
+static const char *rescan_reason(struct bt_ctx *c)
+{
+	char buf[32], path[PATH_MAX + 32];
+	int64_t v = 0;
+
+	if (bt_meta_get_i64(c->j, BT_META_FIRST_SYNC, &v) < 0 || v != 1)
+		return "first sync: mirroring the whole source";
+	if (bt_meta_get_i64(c->j, BT_META_NEEDS_RESCAN, &v) == 0 && v == 1)
+		return "the journal is marked incomplete";
+	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", c->block.state);
+	if (access(path, F_OK) == 0)
+		return "btsootfs could not journal every change";
+	if (bt_meta_get(c->j, BT_META_STATE, buf, sizeof(buf)) == 0 &&
+	    !strcmp(buf, "mounted") && bt_ctx_daemon_pid(c) == 0)
+		return "btsootfs stopped uncleanly";
+	return NULL;
+}
+
+static void print_diff(void *arg, enum bt_diff_kind kind, const char *rel,
+		       const char *detail)
+{
+	if (*(bool *)arg)
+		fprintf(stderr, "btsoot-sync: %s %s %s\n", bt_diff_kind_name(kind), rel, detail);
+}
+
+/* Full mirror by rescan; afterwards the journal up to s0 is covered. */
+static int rescan(struct bt_ctx *c, struct args *a, const char *why)
+{
+	struct bt_rescan_opts o = {
+		.mode = BT_CMP_QUICK, .repair = true,
+		.progress = !a->quiet && (a->verbose || isatty(2)),
+		.on_diff = print_diff, .arg = &a->verbose,
+	};
+	struct bt_rescan_stats st;
+	char path[PATH_MAX + 32];
+	int64_t s0 = 0;
+	int rc;
+
+	if (!a->quiet)
+		bt_notice("block '%s': %s; reconciling by rescan", c->block.name, why);
+	bt_journal_max_seq(c->j, &s0);
+	rc = bt_rescan(&c->remote, c->srcfd, &o, &st);
+	if (rc < 0) {
+		snprintf(c->err, sizeof(c->err), "rescan of block '%s' stopped: %s",
+			 c->block.name, strerror(-rc));
+		return rc;
+	}
+	rc = bt_journal_begin(c->j);
+	rc = rc ? rc : bt_journal_prune(c->j, s0);
+	rc = rc ? rc : bt_pending_replace(c->j, NULL, 0);
+	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_SYNCED_SEQ, s0);
+	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_SEQ, s0);
+	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_STEP, 0);
+	rc = rc ? rc : bt_meta_set(c->j, BT_META_FIRST_SYNC, "1");
+	rc = rc ? rc : bt_meta_set(c->j, BT_META_NEEDS_RESCAN, "0");
+	if (rc == 0 && bt_ctx_daemon_pid(c) == 0)
+		rc = bt_meta_set(c->j, BT_META_STATE, "clean");
+	rc = rc ? rc : bt_journal_commit(c->j);
+	if (rc < 0) {
+		bt_journal_rollback(c->j);
+		snprintf(c->err, sizeof(c->err), "journal %s: %s", c->block.journal,
+			 strerror(-rc));
+		return rc;
+	}
+	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", c->block.state);
+	unlink(path);
+	if (!a->quiet)
+		bt_notice("block '%s': rescan saw %" PRId64 " entries, fixed %" PRId64
+			  " differences", c->block.name, st.entries, st.repaired);
+	return 0;
+}
+
+static int sync_block(struct bt_ctx *c, struct args *a)
+{
+	struct bt_replay_stats st;
+	const char *why;
+	int64_t upto = 0;
+	struct timespec t0, t1;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* A running daemon commits what it holds, so we see every change
+	 * made before this point. */
+	rc = bt_ctx_flush_daemon(c, 5000);
+	if (rc == -ETIMEDOUT)
+		bt_warn("btsootfs did not answer the flush request; changes of its "
+			"last second are left for the next sync");
+	why = rescan_reason(c);
+	if (why && (rc = rescan(c, a, why)) < 0)
+		return bt_exit_for_errno(rc);
+	bt_journal_max_seq(c->j, &upto);
+	rc = bt_replay(c, upto, &st);
+	if (rc < 0)
+		return rc == -ENOMEM ? BT_EXIT_INTERNAL : bt_exit_for_errno(rc);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	bt_meta_set_i64(c->j, BT_META_LAST_SYNC, (int64_t)time(NULL));
+	bt_meta_set_i64(c->j, BT_META_LAST_SYNC_BYTES, c->remote.st.bytes_written);
+	if (st.needs_rescan)
+		bt_warn("block '%s': some changes could not be followed; the next sync rescans",
+			c->block.name);
+	if (!a->quiet)
+		printf("btsoot-sync: block '%s': %" PRId64 " rows replayed (%" PRId64
+		       " compacted away), %" PRId64 " files copied, %" PRId64
+		       " bytes written to the remote in %.2f s\n",
+		       c->block.name, st.rows, st.dropped, c->remote.st.files_written,
+		       c->remote.st.bytes_written,
+		       (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return BT_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct bt_ctx c;
+	int rc;
+
+	bt_log_init("btsoot-sync", BT_LOG_NOTICE);
+	rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc;
+	if (a.quiet)
+		bt_log_init("btsoot-sync", BT_LOG_WARNING);
+	rc = bt_ctx_open(&c, &a.dirs, a.block,
+			 BT_CTX_LOCK | BT_CTX_JOURNAL | BT_CTX_REMOTE | BT_CTX_SOURCE);
+	if (rc) {
+		bt_err("%s", c.err);
+		return rc;
+	}
+	rc = sync_block(&c, &a);
+	if (rc)
+		bt_err("%s", c.err[0] ? c.err : "sync failed");
+	bt_ctx_close(&c);
+	return rc;
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * btsoot-verify <block> [--repair]: the safety net. Hashes both trees with
+ * XXH3-128 and prints one line per difference; --repair makes the remote
+ * equal to the source.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "btsoot/exitcodes.h"
+#include "btsoot/log.h"
+#include "btsoot/pathsafe.h"
+#include "config.h"
+#include "context.h"
+#include "rescan.h"
+
+struct args {
+	struct bt_dirs dirs;
+	const char *block;
+	bool repair, quick, quiet;
+	int threads;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: btsoot-verify [--repair] [--quick] [-j N] [-q] [--config-dir DIR]"
+		   " [--state-dir DIR] <block>\n"
+		   "Exit: 0 equal, 1 different, 2 and up errors (see btsoot-verify(8)).\n");
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option longopts[] = {
+		{ "config-dir", required_argument, NULL, 'C' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "repair", no_argument, NULL, 'r' },
+		{ "quick", no_argument, NULL, 'k' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	int ch;
+
+	bt_dirs_default(&a->dirs);
+	while ((ch = getopt_long(argc, argv, "j:qh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'C':
+			snprintf(a->dirs.config_dir, sizeof(a->dirs.config_dir), "%s", optarg);
+			break;
+		case 'S':
+			snprintf(a->dirs.state_dir, sizeof(a->dirs.state_dir), "%s", optarg);
+			break;
+		case 'r':
+			a->repair = true;
+			break;
+		case 'k':
+			a->quick = true;
+			break;
+		case 'j':
+			a->threads = atoi(optarg);
+			break;
+		case 'q':
+			a->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("btsoot-verify %s\n", BTSOOT_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			return BT_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return BT_EXIT_USAGE;
+	}
+	a->block = argv[optind];
+	return 0;
+}
+
+static void print_diff(void *arg, enum bt_diff_kind kind, const char *rel,
+		       const char *detail)
+{
+	char p[1024];
+
+	printf("%s %s%s%s\n", bt_diff_kind_name(kind),
+	       bt_path_printable(*rel ? rel : ".", p, sizeof(p)), *detail ? ": " : "", detail);
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct bt_rescan_stats st;
+	struct bt_rescan_opts o;
+	struct timespec t0, t1;
+	struct bt_ctx c;
+	char result[64];
+	int rc;
+
+	bt_log_init("btsoot-verify", BT_LOG_NOTICE);
+	rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc;
+	rc = bt_ctx_open(&c, &a.dirs, a.block, BT_CTX_JOURNAL | BT_CTX_REMOTE |
+			 BT_CTX_SOURCE | (a.repair ? BT_CTX_LOCK : 0));
+	if (rc) {
+		bt_err("%s", c.err);
+		return rc;
+	}
+	o = (struct bt_rescan_opts){
+		.mode = a.quick ? BT_CMP_QUICK : BT_CMP_HASH, .repair = a.repair,
+		.threads = a.threads, .on_diff = print_diff,
+	};
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = bt_rescan(&c.remote, c.srcfd, &o, &st);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fflush(stdout);
+	if (rc < 0) {
+		snprintf(result, sizeof(result), "error: %s", strerror(-rc));
+		bt_err("block '%s': verify stopped: %s", a.block, strerror(-rc));
+		rc = bt_exit_for_errno(rc);
+	} else {
+		int64_t left = st.differences + st.errors - (a.repair ? st.repaired : 0);
+
+		if (st.differences + st.errors == 0)
+			snprintf(result, sizeof(result), "equal");
+		else
+			snprintf(result, sizeof(result), "%" PRId64 " differences%s",
+				 st.differences + st.errors, a.repair ? " (repaired)" : "");
+		rc = left > 0 ? BT_EXIT_DIFFERENT : BT_EXIT_OK;
+		if (st.errors && a.repair)
+			rc = BT_EXIT_IO;
+	}
+	bt_meta_set_i64(c.j, BT_META_LAST_VERIFY, (int64_t)time(NULL));
+	bt_meta_set(c.j, BT_META_LAST_VERIFY_RESULT, result);
+	if (!a.quiet)
+		fprintf(stderr, "btsoot-verify: block '%s': %" PRId64 " entries, %" PRId64
+			" bytes hashed, %" PRId64 " differences (%" PRId64 " repaired) in %.2f s\n",
+			a.block, st.entries, st.hashed_bytes, st.differences + st.errors,
+			st.repaired,
+			(double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	bt_ctx_close(&c);
+	return rc;
+}

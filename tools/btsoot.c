@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* btsoot: manage blocks (add, list, status, remove, init-remote, restore). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "btsoot/config.h"
+#include "btsoot/exitcodes.h"
+#include "btsoot/journal.h"
+#include "btsoot/lockfile.h"
+#include "btsoot/log.h"
+#include "btsoot/pathsafe.h"
+#include "btsoot/remote.h"
+#include "config.h"
+#include "rescan.h"
+
+int bt_cmd_restore(const struct bt_dirs *d, int argc, char **argv);
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: btsoot [--config-dir DIR] [--state-dir DIR] <command> ...\n"
+		"  add <block> <source> <remote>   define a block and mark its remote\n"
+		"  list                            list blocks\n"
+		"  status <block>                  pending changes, last sync and verify\n"
+		"  remove <block> [--purge-state]  forget a block (never touches data)\n"
+		"  init-remote <block> [--force]   adopt an existing mirror on purpose\n"
+		"  restore <block> [path] [--to DIR]  copy back from the remote\n");
+}
+
+static int need_args(int argc, int want, const char *cmd)
+{
+	if (argc == want)
+		return 0;
+	bt_err("usage: btsoot %s (see btsoot -h)", cmd);
+	return BT_EXIT_USAGE;
+}
+
+static int load(const struct bt_dirs *d, const char *name, struct bt_block *b)
+{
+	char err[PATH_MAX + 256];
+
+	if (bt_block_load(d, name, b, err, sizeof(err)) < 0) {
+		bt_err("%s", err);
+		return BT_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static bool is_mount_point(const char *path)
+{
+	char parent[PATH_MAX + 4];
+	struct stat a, b;
+
+	snprintf(parent, sizeof(parent), "%s/..", path);
+	return stat(path, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+static int cmd_add(const struct bt_dirs *d, int argc, char **argv)
+{
+	char err[PATH_MAX + 256];
+	struct bt_block b = { .trash_days = 30 };
+	struct bt_journal *j;
+	struct bt_remote r;
+	int rc;
+
+	if ((rc = need_args(argc, 4, "add <block> <source> <remote>")))
+		return rc;
+	if (!bt_block_name_valid(argv[1])) {
+		bt_err("invalid block name '%s': use letters, digits, '_', '.', '-'", argv[1]);
+		return BT_EXIT_USAGE;
+	}
+	snprintf(b.name, sizeof(b.name), "%s", argv[1]);
+	bt_block_derive_paths(d, &b);
+	if (access(b.conf_path, F_OK) == 0) {
+		bt_err("block '%s' already exists (btsoot remove %s first)", b.name, b.name);
+		return BT_EXIT_USAGE;
+	}
+	for (int i = 2; i < 4; i++)
+		if (argv[i][0] != '/') {
+			bt_err("%s must be an absolute path: '%s'", i == 2 ? "source" : "remote",
+			       argv[i]);
+			return BT_EXIT_USAGE;
+		}
+	snprintf(b.source, sizeof(b.source), "%s", argv[2]);
+	snprintf(b.remote, sizeof(b.remote), "%s", argv[3]);
+	if (bt_block_check_paths(&b, err, sizeof(err)) < 0) {
+		bt_err("%s", err);
+		return BT_EXIT_USAGE;
+	}
+	b.remote_is_mount = is_mount_point(b.remote);
+	if (bt_block_save(d, &b, false, err, sizeof(err)) < 0) {
+		bt_err("%s", err);
+		return BT_EXIT_USAGE;
+	}
+	if (bt_remote_open(&r, &b, BT_REMOTE_WRITE_MARKER, err, sizeof(err)) < 0) {
+		bt_block_remove(d, b.name);
+		bt_err("%s", err);
+		return BT_EXIT_REMOTE;
+	}
+	bt_remote_close(&r);
+	if (bt_block_make_state_dir(&b) < 0 ||
+	    (rc = bt_journal_open(b.journal, BT_J_CREATE, &j)) < 0) {
+		bt_err("cannot create journal %s: %s", b.journal, strerror(errno));
+		return BT_EXIT_JOURNAL;
+	}
+	bt_journal_close(j);
+	printf("block '%s' added: %s -> %s\n"
+	       "next:\n"
+	       "  btsoot-sync %s                  # first sync: mirrors the whole source\n"
+	       "  mount -t fuse.btsootfs %s %s -o block=%s,allow_other\n"
+	       "fstab:  %s %s fuse.btsootfs block=%s,allow_other,nofail 0 0\n"
+	       "cron:   15 3 * * * root btsoot-sync -q %s\n",
+	       b.name, b.source, b.remote, b.name, b.source, b.source, b.name, b.source,
+	       b.source, b.name, b.name);
+	return 0;
+}
+
+static int cmd_list(const struct bt_dirs *d, int argc, char **argv)
+{
+	char **names;
+	size_t n;
+	int rc = bt_block_list(d, &names, &n);
+
+	if (rc < 0) {
+		bt_err("cannot list %s/blocks: %s", d->config_dir, strerror(-rc));
+		return BT_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct bt_block b;
+		char err[PATH_MAX + 256];
+
+		if (bt_block_load(d, names[i], &b, err, sizeof(err)) < 0)
+			printf("%s\t(broken: %s)\n", names[i], err);
+		else
+			printf("%s\t%s\t%s\n", b.name, b.source, b.remote);
+	}
+	bt_block_names_free(names, n);
+	return 0;
+}
+
+static void print_time(const char *label, struct bt_journal *j, const char *key,
+		       const char *extra_key)
+{
+	char extra[128] = "", when[64] = "never";
+	int64_t t;
+
+	if (bt_meta_get_i64(j, key, &t) == 0 && t > 0) {
+		time_t tt = (time_t)t;
+
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&tt));
+	}
+	if (extra_key)
+		bt_meta_get(j, extra_key, extra, sizeof(extra));
+	printf("%-14s %s%s%s\n", label, when, *extra ? ", " : "", extra);
+}
+
+static int cmd_status(const struct bt_dirs *d, int argc, char **argv)
+{
+	char path[PATH_MAX + 32], state[32] = "", buf[64];
+	struct bt_journal *j;
+	struct bt_block b;
+	int64_t synced = 0, ops = 0, bytes = 0, v = 0;
+	pid_t pid;
+	int rc;
+
+	if ((rc = need_args(argc, 2, "status <block>")) || (rc = load(d, argv[1], &b)))
+		return rc;
+	printf("%-14s %s\n%-14s %s\n%-14s %s\n", "block", b.name, "source", b.source,
+	       "remote", b.remote);
+	rc = bt_journal_open(b.journal, BT_J_READONLY, &j);
+	if (rc < 0) {
+		printf("%-14s %s\n", "journal", rc == -ENOENT ? "none yet" : strerror(-rc));
+		return rc == -ENOENT ? 0 : BT_EXIT_JOURNAL;
+	}
+	snprintf(path, sizeof(path), "%s/daemon.lock", b.state);
+	pid = bt_lock_holder(path);
+	bt_meta_get(j, BT_META_STATE, state, sizeof(state));
+	if (pid > 0 || pid == -EAGAIN)
+		printf("%-14s mounted (pid %d)\n", "btsootfs", (int)pid);
+	else if (!strcmp(state, "mounted"))
+		printf("%-14s stopped uncleanly: the next sync rescans\n", "btsootfs");
+	else
+		printf("%-14s not mounted\n", "btsootfs");
+	bt_meta_get_i64(j, BT_META_SYNCED_SEQ, &synced);
+	bt_journal_stats(j, synced, &ops, &bytes);
+	printf("%-14s %" PRId64 " operations, %" PRId64 " bytes written\n", "pending", ops, bytes);
+	snprintf(buf, sizeof(buf), "%s", "");
+	if (bt_meta_get_i64(j, BT_META_FIRST_SYNC, &v) < 0 || v != 1)
+		printf("%-14s first sync not done yet\n", "note");
+	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", b.state);
+	if ((bt_meta_get_i64(j, BT_META_NEEDS_RESCAN, &v) == 0 && v == 1) ||
+	    access(path, F_OK) == 0)
+		printf("%-14s needs a rescan (done by the next sync)\n", "note");
+	print_time("last sync", j, BT_META_LAST_SYNC, NULL);
+	if (bt_meta_get_i64(j, BT_META_LAST_SYNC_BYTES, &v) == 0)
+		printf("%-14s %" PRId64 " bytes\n", "  written", v);
+	print_time("last verify", j, BT_META_LAST_VERIFY, BT_META_LAST_VERIFY_RESULT);
+	bt_journal_close(j);
+	return 0;
+}
+
+static int cmd_remove(const struct bt_dirs *d, int argc, char **argv)
+{
+	char path[PATH_MAX + 32], cmd[PATH_MAX + 32];
+	bool purge = argc == 3 && !strcmp(argv[2], "--purge-state");
+	struct bt_block b;
+	int rc;
+
+	if (argc != 2 && !purge)
+		return need_args(argc, 2, "remove <block> [--purge-state]");
+	if ((rc = load(d, argv[1], &b)))
+		return rc;
+	snprintf(path, sizeof(path), "%s/daemon.lock", b.state);
+	if (bt_lock_holder(path) != 0) {
+		bt_err("block '%s' is mounted: unmount it first (fusermount3 -u %s)", b.name,
+		       b.source);
+		return BT_EXIT_BUSY;
+	}
+	if (bt_block_remove(d, b.name) < 0) {
+		bt_err("cannot remove %s: %s", b.conf_path, strerror(errno));
+		return BT_EXIT_USAGE;
+	}
+	if (purge) {
+		snprintf(cmd, sizeof(cmd), "%s", b.state);
+		if (bt_path_valid(b.name)) {
+			char *argvp[] = { "rm", "-rf", "--", cmd, NULL };
+			pid_t p = fork();
+
+			if (p == 0) {
+				execvp("rm", argvp);
+				_exit(127);
+			}
+			if (p > 0)
+				waitpid(p, NULL, 0);
+		}
+	}
+	printf("block '%s' removed%s; its source %s and remote %s were not touched\n",
+	       b.name, purge ? " with its state" : "", b.source, b.remote);
+	return 0;
+}
+
+static int cmd_init_remote(const struct bt_dirs *d, int argc, char **argv)
+{
+	char err[PATH_MAX + 256], marker[PATH_MAX + 32];
+	bool force = argc == 3 && !strcmp(argv[2], "--force");
+	struct bt_remote r;
+	struct bt_block b;
+	int rc;
+
+	if (argc != 2 && !force)
+		return need_args(argc, 2, "init-remote <block> [--force]");
+	if ((rc = load(d, argv[1], &b)))
+		return rc;
+	rc = bt_remote_open(&r, &b, BT_REMOTE_WRITE_MARKER, err, sizeof(err));
+	if (rc == -EPERM && force) {
+		snprintf(marker, sizeof(marker), "%s/.btsoot/marker", b.remote);
+		unlink(marker);
+		rc = bt_remote_open(&r, &b, BT_REMOTE_WRITE_MARKER, err, sizeof(err));
+	}
+	if (rc < 0) {
+		bt_err("%s%s", err, rc == -EPERM ? " (--force to take it over)" : "");
+		return BT_EXIT_REMOTE;
+	}
+	bt_remote_close(&r);
+	printf("remote %s now belongs to block '%s'; the next sync reconciles it\n",
+	       b.remote, b.name);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config-dir", required_argument, NULL, 'C' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	struct bt_dirs d;
+	int ch;
+
+	bt_log_init("btsoot", BT_LOG_NOTICE);
+	bt_dirs_default(&d);
+	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		if (ch == 'C')
+			snprintf(d.config_dir, sizeof(d.config_dir), "%s", optarg);
+		else if (ch == 'S')
+			snprintf(d.state_dir, sizeof(d.state_dir), "%s", optarg);
+		else if (ch == 'h') {
+			usage(stdout);
+			return 0;
+		} else if (ch == 'V') {
+			printf("btsoot %s\n", BTSOOT_VERSION);
+			return 0;
+		} else {
+			usage(stderr);
+			return BT_EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage(stderr);
+		return BT_EXIT_USAGE;
+	}
+	if (!strcmp(argv[0], "add"))
+		return cmd_add(&d, argc, argv);
+	if (!strcmp(argv[0], "list"))
+		return cmd_list(&d, argc, argv);
+	if (!strcmp(argv[0], "status"))
+		return cmd_status(&d, argc, argv);
+	if (!strcmp(argv[0], "remove"))
+		return cmd_remove(&d, argc, argv);
+	if (!strcmp(argv[0], "init-remote"))
+		return cmd_init_remote(&d, argc, argv);
+	if (!strcmp(argv[0], "restore"))
+		return bt_cmd_restore(&d, argc, argv);
+	bt_err("unknown command '%s' (see btsoot -h)", argv[0]);
+	return BT_EXIT_USAGE;
+}

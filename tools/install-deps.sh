@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs what btsoot needs to build and test, from Debian's packages only.
+# Does nothing (and needs no network) when everything is already there.
+set -eu
+PKGS="build-essential meson ninja-build pkg-config libfuse3-dev fuse3 \
+libxxhash-dev xxhash libsqlite3-dev sqlite3 libcmocka-dev attr acl \
+util-linux psmisc"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "install-deps: installing:$missing"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO=sudo
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
