@@ -21,14 +21,20 @@
 #include "btsoot/extent.h"
 #include "btsoot/journal.h"
 
+#define BT_NAME_FDS 4
+
 struct bt_inode {
 	int fd;          /* O_PATH | O_NOFOLLOW descriptor of the real object */
+	/* More names of a hard-linked file (O_PATH, under mu; -1 = empty):
+	 * after `ln a b; rm a`, fd names a dead dentry but one of these still
+	 * names b for the journal. */
+	int name_fds[BT_NAME_FDS];
 	ino_t ino;
 	dev_t dev;
 	mode_t type;     /* S_IFMT bits */
 	uint64_t nlookup; /* kernel references (+ pins), under fs->table_mu */
 	struct bt_inode *hnext;
-	pthread_mutex_t mu;     /* protects ext */
+	pthread_mutex_t mu;     /* protects ext and name_fds */
 	struct bt_extents ext;  /* written ranges not yet journaled */
 	bool has_ext;           /* racy hint for the flusher */
 };
@@ -85,6 +91,8 @@ struct bt_inode *bt_inode_get(struct bt_fs *fs, fuse_ino_t ino);
 int bt_inode_lookup(struct bt_fs *fs, struct bt_inode *parent, const char *name,
 		    struct fuse_entry_param *e);
 void bt_inode_forget(struct bt_fs *fs, struct bt_inode *in, uint64_t n);
+/* The known inode (dev, ino), pinned, or NULL. */
+struct bt_inode *bt_inode_find(struct bt_fs *fs, ino_t ino, dev_t dev);
 /* Pins every inode with pending extents (nlookup+1) into a malloc'd array. */
 struct bt_inode **bt_inodes_pin_dirty(struct bt_fs *fs, size_t *n);
 void bt_inode_procpath(const struct bt_inode *in, char buf[64]);
@@ -100,6 +108,9 @@ int jrec_append(struct bt_fs *fs, int op, uint64_t ino, const char *path,
 		const char *path2, int64_t off, int64_t len, uint32_t mode);
 /* Appends a row naming the inode's current path (takes ns_mu itself). */
 void jrec_inode_op(struct bt_fs *fs, struct bt_inode *in, int op, int64_t off);
+/* Caller holds ns_mu. A name of a multi-link file went away (st: its stat
+ * from before): journal a surviving name so the sync can follow it. */
+void jrec_name_gone(struct bt_fs *fs, const struct stat *st);
 void jrec_add_extent(struct bt_fs *fs, struct bt_inode *in, int64_t off, int64_t end);
 void jrec_flush_inode(struct bt_fs *fs, struct bt_inode *in);
 void jrec_flush_all(struct bt_fs *fs);

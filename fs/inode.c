@@ -39,9 +39,25 @@ void bt_inode_procpath(const struct bt_inode *in, char buf[64])
 static void inode_free(struct bt_inode *in)
 {
 	close(in->fd);
+	for (int i = 0; i < BT_NAME_FDS; i++)
+		if (in->name_fds[i] >= 0)
+			close(in->name_fds[i]);
 	bt_extents_free(&in->ext);
 	pthread_mutex_destroy(&in->mu);
 	free(in);
+}
+
+/* Has the name behind this O_PATH fd been removed or replaced? */
+static bool fd_name_dead(int fd)
+{
+	static const char suffix[] = " (deleted)";
+	char proc[64], buf[PATH_MAX];
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, buf, sizeof(buf));
+	return n < 0 || (n >= (ssize_t)sizeof(suffix) - 1 &&
+			 !memcmp(buf + n - (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1));
 }
 
 /* Finds or inserts; takes ownership of fd (closes it when not needed). */
@@ -57,7 +73,20 @@ static struct bt_inode *inode_ref(struct bt_fs *fs, int fd, const struct stat *s
 	if (in) {
 		in->nlookup++;
 		pthread_mutex_unlock(&fs->table_mu);
-		close(fd);
+		/* A hard-linked inode: keep one more live name for the journal
+		 * (fd itself stays: other threads use it). */
+		pthread_mutex_lock(&in->mu);
+		for (int i = 0; st->st_nlink > 1 && fd >= 0 && i < BT_NAME_FDS; i++) {
+			if (in->name_fds[i] >= 0 && !fd_name_dead(in->name_fds[i]))
+				continue;
+			if (in->name_fds[i] >= 0)
+				close(in->name_fds[i]);
+			in->name_fds[i] = fd;
+			fd = -1;
+		}
+		pthread_mutex_unlock(&in->mu);
+		if (fd >= 0)
+			close(fd);
 		return in;
 	}
 	in = calloc(1, sizeof(*in));
@@ -67,6 +96,8 @@ static struct bt_inode *inode_ref(struct bt_fs *fs, int fd, const struct stat *s
 		return NULL;
 	}
 	in->fd = fd;
+	for (int i = 0; i < BT_NAME_FDS; i++)
+		in->name_fds[i] = -1;
 	in->ino = st->st_ino;
 	in->dev = st->st_dev;
 	in->type = st->st_mode & S_IFMT;
@@ -162,4 +193,18 @@ out:
 	pthread_mutex_unlock(&fs->table_mu);
 	*n = cnt;
 	return v;
+}
+
+struct bt_inode *bt_inode_find(struct bt_fs *fs, ino_t ino, dev_t dev)
+{
+	struct bt_inode *in;
+
+	pthread_mutex_lock(&fs->table_mu);
+	for (in = fs->buckets[bucket_of(fs, ino, dev)]; in; in = in->hnext)
+		if (in->ino == ino && in->dev == dev)
+			break;
+	if (in)
+		in->nlookup++; /* pinned: release with bt_inode_forget(fs, in, 1) */
+	pthread_mutex_unlock(&fs->table_mu);
+	return in;
 }

@@ -30,10 +30,13 @@ void jrec_mark_rescan(struct bt_fs *fs, const char *why)
 	char path[PATH_MAX + 32];
 	int fd;
 
-	if (__atomic_exchange_n(&fs->rescan_marked, true, __ATOMIC_SEQ_CST))
-		return;
-	bt_err("journal incomplete (%s): the next btsoot-sync will rescan", why);
+	/* The file, not a flag: a sync that rescanned removes it, and the
+	 * next lost change must create it again. */
 	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", fs->state_dir);
+	if (access(path, F_OK) == 0)
+		return;
+	fs->rescan_marked = true;
+	bt_err("journal incomplete (%s): the next btsoot-sync will rescan", why);
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		if (write(fd, why, strlen(why)) < 0)
@@ -67,14 +70,13 @@ static char *rel_of_fd(struct bt_fs *fs, int fd, bool *deleted)
 	return strdup(buf + fs->rootlen + 1);
 }
 
-char *jrec_inode_path(struct bt_fs *fs, struct bt_inode *in)
+/* The live name behind fd, or NULL. */
+static char *live_name(struct bt_fs *fs, struct bt_inode *in, int fd)
 {
 	bool deleted;
-	char *rel = rel_of_fd(fs, in->fd, &deleted);
+	char *rel = rel_of_fd(fs, fd, &deleted);
 	struct stat st;
 
-	if (in == &fs->root)
-		return strdup("");
 	if (rel && !deleted)
 		return rel;
 	if (rel && deleted) {
@@ -89,6 +91,23 @@ char *jrec_inode_path(struct bt_fs *fs, struct bt_inode *in)
 	}
 	free(rel);
 	return NULL;
+}
+
+char *jrec_inode_path(struct bt_fs *fs, struct bt_inode *in)
+{
+	char *rel;
+
+	if (in == &fs->root)
+		return strdup("");
+	rel = live_name(fs, in, in->fd);
+	if (rel)
+		return rel;
+	pthread_mutex_lock(&in->mu);
+	for (int i = 0; !rel && i < BT_NAME_FDS; i++)
+		if (in->name_fds[i] >= 0)
+			rel = live_name(fs, in, in->name_fds[i]);
+	pthread_mutex_unlock(&in->mu);
+	return rel;
 }
 
 char *jrec_child_path(struct bt_fs *fs, struct bt_inode *parent, const char *name)
@@ -122,7 +141,11 @@ int jrec_append(struct bt_fs *fs, int op, uint64_t ino, const char *path,
 	if (fs->nojournal)
 		return 0;
 	if (!path) {
-		jrec_mark_rescan(fs, "a changed object has no name in the tree");
+		char why[96];
+
+		snprintf(why, sizeof(why), "%s of inode %llu: the object has no name left",
+			 bt_op_name(op), (unsigned long long)ino);
+		jrec_mark_rescan(fs, why);
 		return 0;
 	}
 	seq = bt_jw_append(fs->j, &r);
@@ -144,6 +167,25 @@ void jrec_inode_op(struct bt_fs *fs, struct bt_inode *in, int op, int64_t off)
 	jrec_append(fs, op, in->ino, path, NULL, off, 0, 0);
 	pthread_mutex_unlock(&fs->ns_mu);
 	free(path);
+}
+
+void jrec_name_gone(struct bt_fs *fs, const struct stat *st)
+{
+	struct bt_inode *in;
+	char *path;
+
+	if (fs->nojournal || S_ISDIR(st->st_mode) || st->st_nlink < 2)
+		return;
+	in = bt_inode_find(fs, st->st_ino, st->st_dev);
+	if (!in)
+		return; /* never looked up: nothing of it is dirty here */
+	path = jrec_inode_path(fs, in);
+	if (path) /* a META row carries the name the file lives on under */
+		jrec_append(fs, BT_OP_META, st->st_ino, path, NULL, 0, 0, 0);
+	free(path);
+	pthread_mutex_unlock(&fs->ns_mu);
+	bt_inode_forget(fs, in, 1);
+	pthread_mutex_lock(&fs->ns_mu);
 }
 
 void jrec_add_extent(struct bt_fs *fs, struct bt_inode *in, int64_t off, int64_t end)

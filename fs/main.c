@@ -174,6 +174,8 @@ static int setup_fs(struct bt_fs *fs, struct options *o, struct bt_block *b)
 	fs->root.fd = fs->rootfd;
 	fs->root.type = S_IFDIR;
 	fs->root.nlookup = 2;
+	for (int i = 0; i < BT_NAME_FDS; i++)
+		fs->root.name_fds[i] = -1;
 	pthread_mutex_init(&fs->root.mu, NULL);
 	if (pipe2(fs->wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0 || bt_inodes_init(fs) < 0)
 		return BT_EXIT_INTERNAL;
@@ -275,7 +277,9 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *co,
 	jrec_stop_flusher(&fs);
 	jrec_flush_all(&fs);
 	if (!fs.nojournal) {
-		bool lost = bt_jw_stop(fs.j) < 0 || fs.rescan_marked;
+		/* Rows lost in the queue make the stop unclean; a change that had
+		 * no name already left the NEEDS_RESCAN file behind. */
+		bool lost = bt_jw_stop(fs.j) < 0;
 
 		if (!lost)
 			mark_state(&fs, "clean");

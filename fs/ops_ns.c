@@ -116,6 +116,7 @@ static void remove_entry(fuse_req_t req, fuse_ino_t pino, const char *name, bool
 		/* len = names the inode keeps: the sync cannot follow those. */
 		jrec_append(fs, dir ? BT_OP_RMDIR : BT_OP_UNLINK, st.st_ino, path,
 			    NULL, 0, !dir && st.st_nlink > 1 ? st.st_nlink - 1 : 0, 0);
+		jrec_name_gone(fs, &st);
 	}
 	pthread_mutex_unlock(&fs->ns_mu);
 	free(path);
@@ -154,10 +155,18 @@ static void op_rename(fuse_req_t req, fuse_ino_t pino, const char *name,
 	/* Paths before the change: the row describes it from the old tree. */
 	from = jrec_child_path(fs, parent, name);
 	to = jrec_child_path(fs, nparent, newname);
+	struct stat over = { 0 };
+
 	fstatat(parent->fd, name, &st, AT_SYMLINK_NOFOLLOW);
+	fstatat(nparent->fd, newname, &over, AT_SYMLINK_NOFOLLOW);
 	rc = renameat2(parent->fd, name, nparent->fd, newname, flags) < 0 ? -errno : 0;
+	/* mode = names the replaced target keeps elsewhere */
 	if (rc == 0)
-		jrec_append(fs, BT_OP_RENAME, st.st_ino, from, to, 0, flags, 0);
+		jrec_append(fs, BT_OP_RENAME, st.st_ino, from, to, 0, flags,
+			    !(flags & RENAME_EXCHANGE) && over.st_ino && over.st_ino != st.st_ino &&
+			    over.st_nlink > 1 ? (uint32_t)(over.st_nlink - 1) : 0);
+	if (rc == 0 && !(flags & RENAME_EXCHANGE) && over.st_ino && over.st_ino != st.st_ino)
+		jrec_name_gone(fs, &over);
 	pthread_mutex_unlock(&fs->ns_mu);
 	free(from);
 	free(to);

@@ -100,6 +100,7 @@ static struct bt_dirty *by_ino(struct bt_dirty_set *d, uint64_t ino, const char 
 					return NULL;
 				free(e->path);
 				e->path = p;
+				e->flags &= ~BT_DIRTY_LOST; /* found under a name again */
 			}
 			return e;
 		}
@@ -130,7 +131,7 @@ static int touch_dir(struct bt_dirty_set *d, const char *path)
 
 /* Applies rename(from, to) (or an exchange) to every tracked path. */
 static int rename_paths(struct bt_dirty_set *d, const char *from, const char *to,
-			bool exchange)
+			bool exchange, bool target_lives)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		struct bt_dirty *e = &d->v[i];
@@ -143,7 +144,11 @@ static int rename_paths(struct bt_dirty_set *d, const char *from, const char *to
 		if (!moved && exchange)
 			np = bt_path_rename(e->path, to, from, &moved);
 		else if (!moved && bt_path_is_under(e->path, to)) {
-			/* Whatever was at the target was replaced. */
+			/* Whatever was at the target was replaced; a file with
+			 * other names lives on where we cannot see it, unless a
+			 * later row names it. */
+			if (target_lives && e->ext.n)
+				e->flags |= BT_DIRTY_LOST;
 			free(e->path);
 			e->path = NULL;
 			continue;
@@ -200,7 +205,7 @@ int bt_dirty_apply(struct bt_dirty_set *d, const struct bt_op_rec *r)
 	case BT_OP_LINK:
 		return touch_dir(d, r->path2);
 	case BT_OP_RENAME:
-		rc = rename_paths(d, r->path, r->path2, r->len & RENAME_EXCHANGE);
+		rc = rename_paths(d, r->path, r->path2, r->len & RENAME_EXCHANGE, r->mode > 0);
 		rc = rc ? rc : touch_dir(d, r->path);
 		return rc ? rc : touch_dir(d, r->path2);
 	case BT_OP_UNLINK:

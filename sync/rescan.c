@@ -374,8 +374,13 @@ static int compare(struct dir_walk *d, const char *name, const char *rel,
 		return rc ? rc : recopy(w, rel, s);
 	}
 	if (S_ISDIR(s->st_mode)) {
+		struct stat now = *r;
+
 		rc = walk_dir(w, rel);
-		if (rc == 0 && meta_differs(w, rel, s, r, true) && w->o->repair)
+		/* Repairs inside changed the remote directory's times. */
+		if (rc == 0 && fstatat(d->rdir, name, &now, AT_SYMLINK_NOFOLLOW) < 0)
+			now = *r;
+		if (rc == 0 && meta_differs(w, rel, s, &now, true) && w->o->repair)
 			rc = fix_meta(w, rel, s);
 		return rc;
 	}

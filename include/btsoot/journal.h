@@ -19,13 +19,16 @@
  *   SYMLINK path ino path2=target symlink created
  *   LINK    path=existing path2=new ino   hard link created
  *   RENAME  path=from path2=to len=flags (0, RENAME_NOREPLACE, RENAME_EXCHANGE)
+ *           mode = names the replaced target keeps elsewhere (then a META
+ *           row naming a surviving name follows when btsootfs knows one)
  *   UNLINK  path ino len=links    name removed; len = other names the inode keeps
  *   RMDIR   path                  directory removed
  *   WRITE   path ino off len      bytes [off, off+len) of the file changed;
  *                                 path is the file's name when the row was
  *                                 queued (valid after every row before it)
  *   TRUNCATE path ino off=size    size set; bytes from size on changed
- *   META    path ino              mode, owner or times changed
+ *   META    path ino              mode, owner or times changed (also: "ino now
+ *                                 lives at path" after a name of it went away)
  *   XATTR   path ino              extended attributes changed
  *
  * Durability and order: btsootfs assigns seq while it holds its namespace

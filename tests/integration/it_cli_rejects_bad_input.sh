@@ -1,0 +1,36 @@
+#!/bin/bash
+# Proves: bad input gets a one-line error naming the thing, a documented
+# exit code, and changes nothing.
+. "$(dirname "$0")/lib.sh"
+setup
+echo data > "$SRC/a"
+check() { # EXPECTED_RC NEEDLE WHAT CMD...
+	local want=$1 needle=$2 what=$3; shift 3
+	out=$("$@" 2>&1); rc=$?
+	if [ $rc -eq "$want" ] && echo "$out" | grep -q -- "$needle" && [ "$(echo "$out" | wc -l)" -le 2 ]; then
+		pass "$what (exit $rc)"
+	else
+		fail "$what: exit $rc, output: $out"
+	fi
+}
+check 2 "nosuch" "sync of an unknown block" "$SYNC" nosuch
+check 2 "nosuch" "verify of an unknown block" "$VERIFY" nosuch
+check 2 "nosuch" "status of an unknown block" "$BTSOOT" status nosuch
+check 2 "absolute" "relative source path" "$BTSOOT" add t src "$REM"
+mkdir "$SRC/inner"
+check 2 "contain" "remote inside the source" "$BTSOOT" add t "$SRC" "$SRC/inner"
+check 2 "No such file" "missing source directory" "$BTSOOT" add t "$W/nope" "$REM"
+check 2 "invalid block name" "bad block name" "$BTSOOT" add ../x "$SRC" "$REM"
+"$BTSOOT" add t "$SRC" "$REM" >/dev/null && pass "add" || fail "add"
+check 2 "already exists" "duplicate block name" "$BTSOOT" add t "$SRC" "$REM"
+run_sync t >/dev/null || fail "first sync"
+# An unmounted share looks like an empty directory: no marker.
+mv "$REM" "$W/remote.real"; mkdir "$REM"
+check 3 "marker" "sync refuses a remote without its marker" "$SYNC" t
+[ -z "$(ls -A "$REM")" ] && pass "nothing written to the unmarked remote" ||
+	fail "sync wrote into the unmarked remote"
+rmdir "$REM"; mv "$W/remote.real" "$REM"
+printf 'source = %s\nbogus line\n' "$SRC" > "$BTSOOT_CONFIG_DIR/blocks/bad.conf"
+check 2 "bad.conf:2" "bad config line names file and line" "$SYNC" bad
+check 2 "Usage\|usage" "sync without a block" "$SYNC"
+finish
