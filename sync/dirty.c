@@ -108,7 +108,7 @@ static struct bt_dirty *by_ino(struct bt_dirty_set *d, uint64_t ino, const char 
 	return push(d, ino, path);
 }
 
-static int touch_dir(struct bt_dirty_set *d, const char *path)
+int bt_dirty_touch_parent(struct bt_dirty_set *d, const char *path)
 {
 	char *dir = bt_path_dirname(path);
 	struct bt_dirty *e;
@@ -201,17 +201,17 @@ int bt_dirty_apply(struct bt_dirty_set *d, const struct bt_op_rec *r)
 		e->flags |= BT_DIRTY_NEW | BT_DIRTY_META | BT_DIRTY_XATTR;
 		if (r->op == BT_OP_CREATE)
 			rc = add_range(e, 0, BT_EXTENT_EOF);
-		return rc ? rc : touch_dir(d, r->path);
+		return rc ? rc : bt_dirty_touch_parent(d, r->path);
 	case BT_OP_LINK:
-		return touch_dir(d, r->path2);
+		return bt_dirty_touch_parent(d, r->path2);
 	case BT_OP_RENAME:
 		rc = rename_paths(d, r->path, r->path2, r->len & RENAME_EXCHANGE, r->mode > 0);
-		rc = rc ? rc : touch_dir(d, r->path);
-		return rc ? rc : touch_dir(d, r->path2);
+		rc = rc ? rc : bt_dirty_touch_parent(d, r->path);
+		return rc ? rc : bt_dirty_touch_parent(d, r->path2);
 	case BT_OP_UNLINK:
 	case BT_OP_RMDIR:
 		forget_under(d, r->path, r->op == BT_OP_UNLINK ? (uint64_t)r->len : 0, r->ino);
-		return touch_dir(d, r->path);
+		return bt_dirty_touch_parent(d, r->path);
 	case BT_OP_WRITE:
 		if (!(e = by_ino(d, r->ino, r->path)))
 			return -ENOMEM;

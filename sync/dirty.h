@@ -40,5 +40,7 @@ void bt_dirty_init(struct bt_dirty_set *d);
 void bt_dirty_free(struct bt_dirty_set *d);
 /* Folds one journal (or pending) row into the set. 0 or -ENOMEM. */
 int bt_dirty_apply(struct bt_dirty_set *d, const struct bt_op_rec *r);
+/* Marks path's directory for a metadata (times) refresh. May move d->v. */
+int bt_dirty_touch_parent(struct bt_dirty_set *d, const char *path);
 
 #endif

@@ -297,7 +297,9 @@ static int copy_file(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_stat
 
 static int data_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_replay_stats *st)
 {
-	for (size_t i = 0; i < d->n; i++) {
+	size_t n = d->n;
+
+	for (size_t i = 0; i < n; i++) {
 		struct bt_dirty *e = &d->v[i];
 		int rc;
 
@@ -310,6 +312,10 @@ static int data_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_replay
 			return rc;
 		if (rc == 1) {
 			bt_extents_clear(&e->ext);
+			/* A publish by rename changed the remote directory's times. */
+			rc = bt_dirty_touch_parent(d, d->v[i].path);
+			if (rc < 0)
+				return rc;
 			continue;
 		}
 		/* Keep it for the next run; give up (and rescan) after a few. */
