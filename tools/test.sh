@@ -1,8 +1,8 @@
-#!/bin/sh
+#!/bin/bash
 # Installs what is missing, builds, and runs every test (unit + integration).
 # Integration tests mount btsootfs for real: run as root on a machine with
 # /dev/fuse; without it they FAIL with a message saying so.
-set -eu
+set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
 BUILD=${BUILD:-build}
@@ -12,4 +12,11 @@ else
 	meson setup "$BUILD" >/dev/null
 fi
 ninja -C "$BUILD"
-meson test -C "$BUILD" --print-errorlogs --num-processes 2 "$@"
+set +e
+meson test -C "$BUILD" --print-errorlogs --num-processes 2 "$@" | tee "$BUILD/test-output.txt"
+rc=${PIPESTATUS[0]}
+ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$BUILD/test-output.txt")
+bad=$(sed -n 's/^\(Fail\|Timeout\|Unexpected Pass\): *\([0-9]*\).*/\2/p' "$BUILD/test-output.txt" |
+	awk '{ s += $1 } END { print s + 0 }')
+echo "${ok:-0} passed, ${bad:-0} failed"
+exit "$rc"
