@@ -202,7 +202,9 @@ static int serve(struct fuse_session *se, struct fuse_cmdline_opts *co)
 		return fuse_session_loop(se);
 	cfg = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_clone_fd(cfg, co->clone_fd);
-	fuse_loop_cfg_set_idle_threads(cfg, co->max_idle_threads);
+	/* libfuse leaves UINT_MAX for "not given": pass only real values. */
+	if (co->max_idle_threads > 0 && co->max_idle_threads <= 1000)
+		fuse_loop_cfg_set_idle_threads(cfg, co->max_idle_threads);
 	if (co->max_threads > 0 && co->max_threads <= 1000)
 		fuse_loop_cfg_set_max_threads(cfg, co->max_threads);
 	else

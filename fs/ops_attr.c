@@ -237,8 +237,9 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	free(buf);
 }
 
-static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-			const char *value, size_t size, int flags)
+/* setxattr (value != NULL) or removexattr, journaled on success. */
+static void change_xattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			 const char *value, size_t size, int flags)
 {
 	struct bt_fs *fs = fs_of(req);
 	char proc[64];
@@ -250,28 +251,23 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	}
 	if (!xattr_path(req, ino, proc))
 		return;
-	rc = setxattr(proc, name, value, size, flags) < 0 ? errno : 0;
+	rc = value ? setxattr(proc, name, value, size, flags) : removexattr(proc, name);
+	rc = rc < 0 ? errno : 0;
 	if (rc == 0)
 		jrec_inode_op(fs, bt_inode_get(fs, ino), BT_OP_XATTR, 0);
 	fuse_reply_err(req, rc);
 }
 
+static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			const char *value, size_t size, int flags)
+{
+	/* A zero-length value must still be a set, not a remove. */
+	change_xattr(req, ino, name, value ? value : "", size, flags);
+}
+
 static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
-	struct bt_fs *fs = fs_of(req);
-	char proc[64];
-	int rc;
-
-	if (jrec_refused(fs)) {
-		fuse_reply_err(req, EROFS);
-		return;
-	}
-	if (!xattr_path(req, ino, proc))
-		return;
-	rc = removexattr(proc, name) < 0 ? errno : 0;
-	if (rc == 0)
-		jrec_inode_op(fs, bt_inode_get(fs, ino), BT_OP_XATTR, 0);
-	fuse_reply_err(req, rc);
+	change_xattr(req, ino, name, NULL, 0, 0);
 }
 
 void bt_fs_attr_ops(struct fuse_lowlevel_ops *ops)

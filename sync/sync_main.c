@@ -5,7 +5,6 @@
  * journal) mirrors by rescanning; every other run replays the journal.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,15 +15,14 @@
 #include "btsoot/exitcodes.h"
 #include "btsoot/log.h"
 #include "config.h"
+#include "cli.h"
 #include "context.h"
 #include "replay.h"
 #include "rescan.h"
 
 struct args {
-	struct bt_dirs dirs;
-	const char *block;
+	struct bt_cli cli;
 	bool verbose;
-	bool quiet;
 };
 
 static void usage(FILE *f)
@@ -33,51 +31,25 @@ static void usage(FILE *f)
 		   "Replays the block's journal onto its remote (see btsoot-sync(8)).\n");
 }
 
+static bool sync_opt(int ch, const char *arg, void *ctx)
+{
+	struct args *a = ctx;
+
+	if (ch != 'v')
+		return false;
+	a->verbose = true;
+	return true;
+}
+
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	static const struct option longopts[] = {
-		{ "config-dir", required_argument, NULL, 'C' },
-		{ "state-dir", required_argument, NULL, 'S' },
+	static const struct option extra[] = {
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
-	int ch;
 
-	bt_dirs_default(&a->dirs);
-	while ((ch = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'C':
-			snprintf(a->dirs.config_dir, sizeof(a->dirs.config_dir), "%s", optarg);
-			break;
-		case 'S':
-			snprintf(a->dirs.state_dir, sizeof(a->dirs.state_dir), "%s", optarg);
-			break;
-		case 'v':
-			a->verbose = true;
-			break;
-		case 'q':
-			a->quiet = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf("btsoot-sync %s\n", BTSOOT_VERSION);
-			exit(0);
-		default:
-			usage(stderr);
-			return BT_EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return BT_EXIT_USAGE;
-	}
-	a->block = argv[optind];
-	return 0;
+	a->cli = (struct bt_cli){ .prog = "btsoot-sync", .usage = usage };
+	return bt_cli_parse(&a->cli, argc, argv, extra, "v", sync_opt, a);
 }
 
 /* Why the journal cannot be trusted alone, or NULL. */
@@ -111,7 +83,7 @@ static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 {
 	struct bt_rescan_opts o = {
 		.mode = BT_CMP_QUICK, .repair = true,
-		.progress = !a->quiet && (a->verbose || isatty(2)),
+		.progress = !a->cli.quiet && (a->verbose || isatty(2)),
 		.on_diff = print_diff, .arg = &a->verbose,
 	};
 	struct bt_rescan_stats st;
@@ -119,7 +91,7 @@ static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 	int64_t s0 = 0;
 	int rc;
 
-	if (!a->quiet)
+	if (!a->cli.quiet)
 		bt_notice("block '%s': %s; reconciling by rescan", c->block.name, why);
 	bt_journal_max_seq(c->j, &s0);
 	rc = bt_rescan(&c->remote, c->srcfd, &o, &st);
@@ -147,7 +119,7 @@ static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 	}
 	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", c->block.state);
 	unlink(path);
-	if (!a->quiet)
+	if (!a->cli.quiet)
 		bt_notice("block '%s': rescan saw %" PRId64 " entries, fixed %" PRId64
 			  " differences", c->block.name, st.entries, st.repaired);
 	return 0;
@@ -181,7 +153,7 @@ static int sync_block(struct bt_ctx *c, struct args *a)
 	if (st.needs_rescan)
 		bt_warn("block '%s': some changes could not be followed; the next sync rescans",
 			c->block.name);
-	if (!a->quiet)
+	if (!a->cli.quiet)
 		printf("btsoot-sync: block '%s': %" PRId64 " rows replayed (%" PRId64
 		       " compacted away), %" PRId64 " files copied, %" PRId64
 		       " bytes written to the remote in %.2f s\n",
@@ -201,9 +173,9 @@ int main(int argc, char **argv)
 	rc = parse_args(argc, argv, &a);
 	if (rc)
 		return rc;
-	if (a.quiet)
+	if (a.cli.quiet)
 		bt_log_init("btsoot-sync", BT_LOG_WARNING);
-	rc = bt_ctx_open(&c, &a.dirs, a.block,
+	rc = bt_ctx_open(&c, &a.cli.dirs, a.cli.block,
 			 BT_CTX_LOCK | BT_CTX_JOURNAL | BT_CTX_REMOTE | BT_CTX_SOURCE);
 	if (rc) {
 		bt_err("%s", c.err);

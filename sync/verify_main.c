@@ -4,7 +4,6 @@
  * XXH3-128 and prints one line per difference; --repair makes the remote
  * equal to the source.
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,13 +14,13 @@
 #include "btsoot/log.h"
 #include "btsoot/pathsafe.h"
 #include "config.h"
+#include "cli.h"
 #include "context.h"
 #include "rescan.h"
 
 struct args {
-	struct bt_dirs dirs;
-	const char *block;
-	bool repair, quick, quiet;
+	struct bt_cli cli;
+	bool repair, quick;
 	int threads;
 };
 
@@ -32,59 +31,32 @@ static void usage(FILE *f)
 		   "Exit: 0 equal, 1 different, 2 and up errors (see btsoot-verify(8)).\n");
 }
 
+static bool verify_opt(int ch, const char *arg, void *ctx)
+{
+	struct args *a = ctx;
+
+	if (ch == 'r')
+		a->repair = true;
+	else if (ch == 'k')
+		a->quick = true;
+	else if (ch == 'j')
+		a->threads = atoi(arg);
+	else
+		return false;
+	return true;
+}
+
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	static const struct option longopts[] = {
-		{ "config-dir", required_argument, NULL, 'C' },
-		{ "state-dir", required_argument, NULL, 'S' },
+	static const struct option extra[] = {
 		{ "repair", no_argument, NULL, 'r' },
 		{ "quick", no_argument, NULL, 'k' },
 		{ "jobs", required_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
-	int ch;
 
-	bt_dirs_default(&a->dirs);
-	while ((ch = getopt_long(argc, argv, "j:qh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'C':
-			snprintf(a->dirs.config_dir, sizeof(a->dirs.config_dir), "%s", optarg);
-			break;
-		case 'S':
-			snprintf(a->dirs.state_dir, sizeof(a->dirs.state_dir), "%s", optarg);
-			break;
-		case 'r':
-			a->repair = true;
-			break;
-		case 'k':
-			a->quick = true;
-			break;
-		case 'j':
-			a->threads = atoi(optarg);
-			break;
-		case 'q':
-			a->quiet = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf("btsoot-verify %s\n", BTSOOT_VERSION);
-			exit(0);
-		default:
-			usage(stderr);
-			return BT_EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return BT_EXIT_USAGE;
-	}
-	a->block = argv[optind];
-	return 0;
+	a->cli = (struct bt_cli){ .prog = "btsoot-verify", .usage = usage };
+	return bt_cli_parse(&a->cli, argc, argv, extra, "j:", verify_opt, a);
 }
 
 static void print_diff(void *arg, enum bt_diff_kind kind, const char *rel,
@@ -110,7 +82,7 @@ int main(int argc, char **argv)
 	rc = parse_args(argc, argv, &a);
 	if (rc)
 		return rc;
-	rc = bt_ctx_open(&c, &a.dirs, a.block, BT_CTX_JOURNAL | BT_CTX_REMOTE |
+	rc = bt_ctx_open(&c, &a.cli.dirs, a.cli.block, BT_CTX_JOURNAL | BT_CTX_REMOTE |
 			 BT_CTX_SOURCE | (a.repair ? BT_CTX_LOCK : 0));
 	if (rc) {
 		bt_err("%s", c.err);
@@ -126,7 +98,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (rc < 0) {
 		snprintf(result, sizeof(result), "error: %s", strerror(-rc));
-		bt_err("block '%s': verify stopped: %s", a.block, strerror(-rc));
+		bt_err("block '%s': verify stopped: %s", a.cli.block, strerror(-rc));
 		rc = bt_exit_for_errno(rc);
 	} else {
 		int64_t left = st.differences + st.errors - (a.repair ? st.repaired : 0);
@@ -142,10 +114,10 @@ int main(int argc, char **argv)
 	}
 	bt_meta_set_i64(c.j, BT_META_LAST_VERIFY, (int64_t)time(NULL));
 	bt_meta_set(c.j, BT_META_LAST_VERIFY_RESULT, result);
-	if (!a.quiet)
+	if (!a.cli.quiet)
 		fprintf(stderr, "btsoot-verify: block '%s': %" PRId64 " entries, %" PRId64
 			" bytes hashed, %" PRId64 " differences (%" PRId64 " repaired) in %.2f s\n",
-			a.block, st.entries, st.hashed_bytes, st.differences + st.errors,
+			a.cli.block, st.entries, st.hashed_bytes, st.differences + st.errors,
 			st.repaired,
 			(double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	bt_ctx_close(&c);
