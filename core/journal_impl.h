@@ -35,6 +35,7 @@ struct bt_journal {
 	pthread_t thread;
 	void (*on_broken)(void *arg, const char *why);
 	void *on_broken_arg;
+	char broken_why[256]; /* the failed commit's own message */
 };
 
 int bt_journal_exec(struct bt_journal *j, const char *sql);

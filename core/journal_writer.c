@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -104,6 +105,9 @@ static int commit_batch(struct bt_journal *j, struct jw_queue *b)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
+		/* Keep the cause: ROLLBACK below replaces the message. */
+		snprintf(j->broken_why, sizeof(j->broken_why), "journal commit failed: %s",
+			 sqlite3_errmsg(j->db));
 		bt_err("journal commit of %zu rows failed: %s", b->n,
 		       sqlite3_errmsg(j->db));
 		sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
@@ -172,7 +176,7 @@ static void *writer_main(void *arg)
 		if (rc < 0 && !j->broken) {
 			j->broken = true;
 			if (j->on_broken)
-				j->on_broken(j->on_broken_arg, sqlite3_errmsg(j->db));
+				j->on_broken(j->on_broken_arg, j->broken_why);
 		}
 		if (rc == 0 && last > j->committed_seq)
 			j->committed_seq = last;
