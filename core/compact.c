@@ -67,20 +67,25 @@ static bool touches(const struct bt_op_rec *r, const char *p, bool dir)
 	return false;
 }
 
-static bool try_drop(struct bt_op_rec *ops, size_t j)
+static bool try_drop(struct bt_op_rec *ops, size_t j, int64_t applied)
 {
 	const char *p = ops[j].path;
 	bool dir = ops[j].op == BT_OP_RMDIR;
 	size_t lo = j > COMPACT_WINDOW ? j - COMPACT_WINDOW : 0;
 
 	for (size_t i = j; i-- > lo;) {
-		if (ops[i].op == BT_OP_NONE || !touches(&ops[i], p, dir))
+		/* An earlier dropped life of p, or of something below it. */
+		if (ops[i].op == BT_OP_NONE || ops[i].op == BT_OP_TOUCH ||
+		    !touches(&ops[i], p, dir))
 			continue;
 		if (creates(&ops[i], p, dir)) {
+			if (ops[i].seq <= applied)
+				return false; /* on the remote already */
 			for (size_t k = i; k < j; k++)
 				if (ops[k].op != BT_OP_NONE && touches(&ops[k], p, dir))
 					ops[k].op = BT_OP_NONE;
-			ops[j].op = BT_OP_NONE;
+			/* The parent directory's times still changed. */
+			ops[j].op = BT_OP_TOUCH;
 			return true;
 		}
 		if (dir || !is_object_data(&ops[i], p))
@@ -89,14 +94,14 @@ static bool try_drop(struct bt_op_rec *ops, size_t j)
 	return false;
 }
 
-long bt_compact(struct bt_op_rec *ops, size_t n)
+long bt_compact(struct bt_op_rec *ops, size_t n, int64_t applied)
 {
 	long dropped = 0;
 
 	for (size_t j = 0; j < n; j++) {
 		if (ops[j].op != BT_OP_UNLINK && ops[j].op != BT_OP_RMDIR)
 			continue;
-		if (try_drop(ops, j))
+		if (try_drop(ops, j, applied))
 			dropped++;
 	}
 	return dropped;

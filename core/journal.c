@@ -36,12 +36,12 @@ static const char *const op_names[] = {
 	[BT_OP_RENAME] = "rename", [BT_OP_UNLINK] = "unlink",
 	[BT_OP_RMDIR] = "rmdir",   [BT_OP_WRITE] = "write",
 	[BT_OP_TRUNCATE] = "truncate", [BT_OP_META] = "meta",
-	[BT_OP_XATTR] = "xattr",
+	[BT_OP_XATTR] = "xattr",   [BT_OP_TOUCH] = "touch",
 };
 
 const char *bt_op_name(int op)
 {
-	if (op < 0 || op > BT_OP_XATTR)
+	if (op < 0 || op > BT_OP_TOUCH)
 		return "unknown";
 	return op_names[op];
 }

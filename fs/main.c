@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "btsoot/config.h"
@@ -145,11 +146,36 @@ static int open_journal(struct bt_fs *fs, struct bt_block *b)
 	return 0;
 }
 
+/* Every inode the kernel knows holds an O_PATH descriptor here: a big tree
+ * needs far more than the default 1024. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	unsigned long nr_open = 0;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+
+	if (f) {
+		if (fscanf(f, "%lu", &nr_open) != 1)
+			nr_open = 0;
+		fclose(f);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (nr_open > rl.rlim_max)
+		rl.rlim_max = nr_open; /* root may raise the hard limit */
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int setup_fs(struct bt_fs *fs, struct options *o, struct bt_block *b)
 {
 	char proc[64];
 	ssize_t n;
 
+	raise_fd_limit();
 	fs->timeout = o->timeout > 0 ? o->timeout : 1.0;
 	fs->writeback = o->writeback;
 	fs->nojournal = o->nojournal;

@@ -208,6 +208,8 @@ int bt_dirty_apply(struct bt_dirty_set *d, const struct bt_op_rec *r)
 		rc = rename_paths(d, r->path, r->path2, r->len & RENAME_EXCHANGE, r->mode > 0);
 		rc = rc ? rc : bt_dirty_touch_parent(d, r->path);
 		return rc ? rc : bt_dirty_touch_parent(d, r->path2);
+	case BT_OP_TOUCH:
+		return bt_dirty_touch_parent(d, r->path);
 	case BT_OP_UNLINK:
 	case BT_OP_RMDIR:
 		forget_under(d, r->path, r->op == BT_OP_UNLINK ? (uint64_t)r->len : 0, r->ino);

@@ -19,6 +19,7 @@ enum bt_dirty_flags {
 	BT_DIRTY_XATTR = 4,
 	BT_DIRTY_DIR = 8,    /* a directory whose entries changed (times) */
 	BT_DIRTY_LOST = 16,  /* a name with other hard links was removed */
+	BT_DIRTY_CARRY = 32, /* metadata not applied yet: keep for the next run */
 };
 
 struct bt_dirty {

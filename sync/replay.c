@@ -93,6 +93,13 @@ static bool row_valid(const struct bt_op_rec *r)
 	return *r->path || r->op == BT_OP_META || r->op == BT_OP_XATTR;
 }
 
+/* Errors that mean "the remote is not what the journal says", as opposed to
+ * a failing remote (ENOSPC, EIO...): the fix is a rescan, not a retry. */
+static bool diverged(int rc)
+{
+	return rc == -ENOENT || rc == -ENOTDIR || rc == -EISDIR || rc == -ENOTEMPTY;
+}
+
 static int persist_ns(struct bt_ctx *c, int64_t seq, int step)
 {
 	int rc = bt_journal_begin(c->j);
@@ -226,6 +233,12 @@ static int namespace_phase(struct bt_ctx *c, struct batch *b, struct bt_dirty_se
 		if (!is_namespace(r->op) || r->seq <= done)
 			continue;
 		rc = apply_ns(c, r, dirty, st);
+		if (diverged(rc)) {
+			bt_warn("%s %s: the remote does not hold what the journal expects; "
+				"a rescan follows", bt_op_name(r->op), r->path);
+			st->needs_rescan = true;
+			rc = 0;
+		}
 		if (rc < 0) {
 			say_error(c, bt_op_name(r->op), r->path, rc);
 			return rc;
@@ -287,6 +300,12 @@ static int copy_file(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_stat
 	}
 	bt_extents_free(&clip);
 	close(fd);
+	if (diverged(rc)) {
+		bt_warn("copy of %s: the remote does not hold its directory; a rescan follows",
+			e->path);
+		st->needs_rescan = true;
+		return 1;
+	}
 	if (rc < 0) {
 		say_error(c, "copy of", e->path, rc);
 		return rc;
@@ -346,10 +365,18 @@ static int set_one_meta(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_s
 	int fd = bt_open_beneath(c->srcfd, e->path, O_PATH, 0), rc;
 	struct stat s;
 
-	if (fd < 0)
-		return 0; /* gone or moved: a later row covers it */
-	if (fstat(fd, &s) < 0 || (e->ino && s.st_ino != e->ino)) {
+	if (fd >= 0 && (fstat(fd, &s) < 0 || (e->ino && s.st_ino != e->ino))) {
 		close(fd);
+		fd = -ENOENT;
+	}
+	if (fd < 0) {
+		/* Moved on in rows after this batch: they will name it again.
+		 * Keep the flags until then, or the remote keeps, say, the 0700
+		 * a replayed MKDIR gave it. */
+		if (++e->tries > MAX_TRIES)
+			st->needs_rescan = true;
+		else
+			e->flags |= BT_DIRTY_CARRY;
 		return 0;
 	}
 	rc = bt_remote_set_meta(&c->remote, e->path, &s, fd,
@@ -389,6 +416,16 @@ static int carry_over(struct bt_dirty_set *d, struct batch *out)
 	for (size_t i = 0; i < d->n; i++) {
 		struct bt_dirty *e = &d->v[i];
 
+		if (e->path && !e->ext.n && (e->flags & BT_DIRTY_CARRY)) {
+			struct bt_op_rec r = {
+				.op = e->flags & BT_DIRTY_XATTR ? BT_OP_XATTR : BT_OP_META,
+				.ino = e->ino, .path = e->path, .mode = (uint32_t)e->tries,
+			};
+			int rc = collect(&r, out);
+
+			if (rc < 0)
+				return rc;
+		}
 		for (size_t k = 0; e->path && k < e->ext.n; k++) {
 			struct bt_op_rec r = {
 				.op = BT_OP_WRITE, .ino = e->ino, .path = e->path,
@@ -462,7 +499,12 @@ static int one_batch(struct bt_ctx *c, int64_t after, int64_t upto, int64_t *end
 	/* A short read means nothing more up to `upto` was committed. */
 	*end = b.n == BATCH_ROWS ? b.v[b.n - 1].seq : upto;
 	st->rows += (int64_t)b.n;
-	st->dropped += bt_compact(b.v, b.n);
+	{
+		int64_t applied = 0;
+
+		bt_meta_get_i64(c->j, BT_META_NS_DONE_SEQ, &applied);
+		st->dropped += bt_compact(b.v, b.n, applied);
+	}
 	rc = namespace_phase(c, &b, &d, st);
 	rc = rc ? rc : data_phase(c, &d, st);
 	rc = rc ? rc : meta_phase(c, &d, st);

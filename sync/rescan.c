@@ -19,6 +19,7 @@
 #include "hashpool.h"
 #include "listing.h"
 #include "rescan.h"
+#include "xattrs.h"
 
 struct link_seen {
 	dev_t dev;
@@ -42,6 +43,7 @@ static const char *const kind_names[] = {
 	[BT_DIFF_CONTENT] = "content", [BT_DIFF_MODE] = "mode",
 	[BT_DIFF_OWNER] = "owner",     [BT_DIFF_MTIME] = "mtime",
 	[BT_DIFF_LINK] = "symlink",    [BT_DIFF_ERROR] = "error",
+	[BT_DIFF_XATTR] = "xattr",
 };
 
 const char *bt_diff_kind_name(enum bt_diff_kind kind)
@@ -113,6 +115,17 @@ static void remember_link(struct walk *w, const struct stat *st, const char *rel
 
 static int walk_dir(struct walk *w, const char *rel);
 
+/* Owner, mode, times and (except on symlinks) xattrs of the source entry. */
+static int meta_from_source(struct walk *w, const char *rel, const struct stat *st)
+{
+	int fd = bt_open_beneath(w->srcfd, rel, O_PATH, 0), rc;
+
+	rc = bt_remote_set_meta(w->r, rel, st, fd, !S_ISLNK(st->st_mode) && fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 /* Creates rel on the remote like the source entry (st). Source read
  * problems are reported and skipped; remote write errors are returned. */
 static int create(struct walk *w, const char *rel, const struct stat *st)
@@ -126,7 +139,7 @@ static int create(struct walk *w, const char *rel, const struct stat *st)
 		rc = bt_remote_mkdir(w->r, rel, 0700);
 		if (rc == 0)
 			rc = walk_dir(w, rel);
-		return rc ? rc : bt_remote_set_meta(w->r, rel, st, -1, false);
+		return rc ? rc : meta_from_source(w, rel, st);
 	}
 	if (S_ISREG(st->st_mode)) {
 		first = st->st_nlink > 1 ? first_link(w, st) : NULL;
@@ -169,9 +182,33 @@ static bool same_time(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
 
+/* Where an entry lives on both sides: name inside two open directories
+ * (name NULL: the directories themselves). */
+struct both {
+	int sdir, rdir;
+	const char *name;
+};
+
+static bool xattrs_differ(struct walk *w, const struct both *at, const char *rel)
+{
+	char what[300];
+	bool unsupported = false;
+	int rc = bt_xattrs_differ(at->sdir, at->rdir, at->name, &unsupported, what,
+				  sizeof(what));
+
+	if (unsupported && !w->r->warned_xattr) {
+		w->r->warned_xattr = true;
+		bt_warn("the remote filesystem cannot hold extended attributes: not compared "
+			"(a known limitation of this remote, not a difference)");
+	}
+	if (rc > 0)
+		diff(w, BT_DIFF_XATTR, rel, "%s", what);
+	return rc > 0;
+}
+
 /* Metadata differences; returns true if any. */
-static bool meta_differs(struct walk *w, const char *rel, const struct stat *s,
-			 const struct stat *r, bool times)
+static bool meta_differs(struct walk *w, const struct both *at, const char *rel,
+			 const struct stat *s, const struct stat *r, bool times)
 {
 	bool d = false;
 
@@ -191,6 +228,8 @@ static bool meta_differs(struct walk *w, const char *rel, const struct stat *s,
 		     (long long)r->st_mtim.tv_sec, r->st_mtim.tv_nsec);
 		d = true;
 	}
+	if (!S_ISLNK(s->st_mode) && xattrs_differ(w, at, rel))
+		d = true;
 	return d;
 }
 
@@ -211,11 +250,8 @@ struct dir_walk {
 
 static int fix_meta(struct walk *w, const char *rel, const struct stat *s)
 {
-	int fd = bt_open_beneath(w->srcfd, rel, O_PATH, 0), rc;
+	int rc = meta_from_source(w, rel, s);
 
-	rc = bt_remote_set_meta(w->r, rel, s, fd, !S_ISLNK(s->st_mode) && fd >= 0);
-	if (fd >= 0)
-		close(fd);
 	if (rc == 0)
 		w->st->repaired++;
 	return rc;
@@ -281,7 +317,8 @@ static int judge_hashes(struct dir_walk *d)
 			diff(w, BT_DIFF_CONTENT, p->rel, "source %s remote %s", hs, hr);
 			if (w->o->repair)
 				rc = recopy(w, p->rel, &p->s);
-		} else if (meta_differs(w, p->rel, &p->s, &p->r, true) && w->o->repair) {
+		} else if (meta_differs(w, &(struct both){ d->sdir, d->rdir, s->name }, p->rel,
+					&p->s, &p->r, true) && w->o->repair) {
 			rc = fix_meta(w, p->rel, &p->s);
 		}
 	}
@@ -321,14 +358,16 @@ static int compare_file(struct dir_walk *d, const char *name, const char *rel,
 		/* Same size, other time: the content may differ too. */
 		return w->o->repair ? recopy(w, rel, s) : 0;
 	}
-	if (meta_differs(w, rel, s, r, false) && w->o->repair)
+	if (meta_differs(w, &(struct both){ d->sdir, d->rdir, name }, rel, s, r, false) &&
+	    w->o->repair)
 		return fix_meta(w, rel, s);
 	return 0;
 }
 
-static int compare_other(struct walk *w, const char *rel, const struct stat *s,
-			 const struct stat *r)
+static int compare_other(struct dir_walk *d, const char *name, const char *rel,
+			 const struct stat *s, const struct stat *r)
 {
+	struct walk *w = d->w;
 	char ts[PATH_MAX + 1], tr[PATH_MAX + 1];
 	ssize_t ns, nr;
 	int sfd, rfd;
@@ -354,7 +393,9 @@ static int compare_other(struct walk *w, const char *rel, const struct stat *s,
 		diff(w, BT_DIFF_TYPE, rel, "device numbers differ");
 		return w->o->repair ? recopy(w, rel, s) : 0;
 	}
-	if (meta_differs(w, rel, s, r, false) && w->o->repair)
+	/* Symlinks, fifos, sockets and devices have times to mirror too. */
+	if (meta_differs(w, &(struct both){ d->sdir, d->rdir, name }, rel, s, r, true) &&
+	    w->o->repair)
 		return fix_meta(w, rel, s);
 	return 0;
 }
@@ -380,13 +421,15 @@ static int compare(struct dir_walk *d, const char *name, const char *rel,
 		/* Repairs inside changed the remote directory's times. */
 		if (rc == 0 && fstatat(d->rdir, name, &now, AT_SYMLINK_NOFOLLOW) < 0)
 			now = *r;
-		if (rc == 0 && meta_differs(w, rel, s, &now, true) && w->o->repair)
+		if (rc == 0 &&
+		    meta_differs(w, &(struct both){ d->sdir, d->rdir, name }, rel, s, &now, true) &&
+		    w->o->repair)
 			rc = fix_meta(w, rel, s);
 		return rc;
 	}
 	if (S_ISREG(s->st_mode))
 		return compare_file(d, name, rel, s, r);
-	return compare_other(w, rel, s, r);
+	return compare_other(d, name, rel, s, r);
 }
 
 /* One name, present on one side or both. */
@@ -487,8 +530,9 @@ int bt_rescan(struct bt_remote *r, int srcfd, const struct bt_rescan_opts *o,
 	rc = walk_dir(&w, "");
 	/* The root's own metadata, after everything inside it. */
 	if (rc == 0 && fstat(srcfd, &s) == 0 && fstat(r->rootfd, &rs) == 0 &&
-	    meta_differs(&w, "", &s, &rs, true) && o->repair) {
-		rc = bt_remote_set_meta(r, "", &s, srcfd, false);
+	    meta_differs(&w, &(struct both){ srcfd, r->rootfd, NULL }, "", &s, &rs, true) &&
+	    o->repair) {
+		rc = bt_remote_set_meta(r, "", &s, srcfd, true);
 		st->repaired += rc == 0;
 	}
 	progress(&w, true);

@@ -7,7 +7,8 @@
  * Used three ways:
  *   - btsoot-sync's first run (the remote is empty: everything is copied,
  *     with progress) and its reconciling rescan after an unclean stop
- *     (BT_CMP_QUICK: type, size, mtime, mode, owner, symlink target);
+ *     (BT_CMP_QUICK: type, size, mtime, mode, owner, symlink target,
+ *     extended attributes);
  *   - btsoot-verify (BT_CMP_HASH, report only);
  *   - btsoot-verify --repair (BT_CMP_HASH, and fix every difference).
  *
@@ -38,6 +39,7 @@ enum bt_diff_kind {
 	BT_DIFF_MTIME,
 	BT_DIFF_LINK,     /* symlink targets differ */
 	BT_DIFF_ERROR,    /* could not read one side */
+	BT_DIFF_XATTR,    /* extended attributes differ */
 };
 
 struct bt_rescan_opts {

@@ -150,9 +150,10 @@ static int sync_block(struct bt_ctx *c, struct args *a)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	bt_meta_set_i64(c->j, BT_META_LAST_SYNC, (int64_t)time(NULL));
 	bt_meta_set_i64(c->j, BT_META_LAST_SYNC_BYTES, c->remote.st.bytes_written);
-	if (st.needs_rescan)
-		bt_warn("block '%s': some changes could not be followed; the next sync rescans",
-			c->block.name);
+	/* Something could not be followed: reconcile now rather than at the
+	 * next cron run. */
+	if (st.needs_rescan && (rc = rescan(c, a, "some changes could not be followed")) < 0)
+		return bt_exit_for_errno(rc);
 	if (!a->cli.quiet)
 		printf("btsoot-sync: block '%s': %" PRId64 " rows replayed (%" PRId64
 		       " compacted away), %" PRId64 " files copied, %" PRId64

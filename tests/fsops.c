@@ -2,21 +2,26 @@
 /*
  * fsops: reproducible filesystem workloads for the integration tests.
  *
- *   fsops random --seed S --ops N DIR   a seeded random sequence
+ *   fsops random --seed S --ops N [--no-hardlinks] DIR
+ *                                       a seeded random sequence
  *   fsops script DIR                    the fixed scripted set
  *   fsops swap DIR A B                  renameat2(RENAME_EXCHANGE)
  *
  * It keeps a model of what exists so almost every operation is valid, and
  * exits 1 on any unexpected error (a bug in the filesystem under test).
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -37,7 +42,9 @@ static uint64_t below(uint64_t n)
 	return n ? rnd() % n : 0;
 }
 
-enum kind { K_FILE, K_DIR, K_LINK };
+/* K_PINNED: an existing file the run must not touch (a hard link under
+ * --no-hardlinks); kept so rmdir and directory renames still see it. */
+enum kind { K_FILE, K_DIR, K_LINK, K_PINNED };
 
 struct ent {
 	char *path;
@@ -47,6 +54,7 @@ struct ent {
 static struct ent ents[100000];
 static size_t nents;
 static int failures;
+static bool no_hardlinks; /* --no-hardlinks: a workload the journal alone must cover */
 static long counts[16];
 static const char *op_names[16] = {
 	"create", "write", "append", "truncate", "rename", "dirrename", "overwrite",
@@ -345,10 +353,46 @@ static void random_op(void)
 	else if (k < 74) { counts[8]++; op_mkdir(); }
 	else if (k < 78) { counts[9]++; op_rmdir(); }
 	else if (k < 82) { counts[10]++; op_symlink(); }
+	else if (k < 86 && no_hardlinks) { counts[0]++; op_create(); }
 	else if (k < 86) { counts[11]++; op_link(); }
 	else if (k < 91) { counts[12]++; op_meta(0); }
 	else if (k < 97) { counts[13]++; op_meta(1); }
 	else { counts[14]++; op_meta(2); }
+}
+
+/* Starts the model from what DIR already holds, so a run also renames,
+ * edits and deletes what earlier runs (or the user) left. Sorted: readdir
+ * order is not something a seed can reproduce. */
+static int scan_one(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)f;
+	if (!strcmp(path, "."))
+		return 0;
+	path += 2; /* "./" */
+	if (type == FTW_D)
+		add(path, K_DIR);
+	else if (type == FTW_SL)
+		add(path, K_LINK);
+	else if (S_ISREG(st->st_mode))
+		add(path, no_hardlinks && st->st_nlink > 1 ? K_PINNED : K_FILE);
+	else
+		add(path, K_PINNED); /* fifos and the like: left alone */
+	return 0;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct ent *)a)->path, ((const struct ent *)b)->path);
+}
+
+static int scan_model(void)
+{
+	if (nftw(".", scan_one, 32, FTW_PHYS) < 0) {
+		fail("scan", ".");
+		return -1;
+	}
+	qsort(ents, nents, sizeof(ents[0]), by_path);
+	return 0;
 }
 
 static int cmd_random(int argc, char **argv)
@@ -362,18 +406,250 @@ static int cmd_random(int argc, char **argv)
 			rng_state = strtoull(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--ops") && i + 1 < argc)
 			ops = strtol(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--no-hardlinks"))
+			no_hardlinks = true;
 		else
 			dir = argv[i];
 	}
 	if (!dir || chdir(dir) < 0) {
-		fprintf(stderr, "fsops: usage: fsops random --seed S --ops N DIR\n");
+		fprintf(stderr, "fsops: usage: fsops random --seed S --ops N [--no-hardlinks] DIR\n");
 		return 2;
 	}
+	if (scan_model() < 0)
+		return 1;
 	for (long i = 0; i < ops; i++)
 		random_op();
 	for (int i = 0; i < 15; i++)
 		printf("%s=%ld ", op_names[i], counts[i]);
 	printf("failures=%d\n", failures);
+	return failures ? 1 : 0;
+}
+
+/* A shared mapping written and msync'ed: the kernel's writeback path. */
+static void script_mmap(int fd)
+{
+	size_t len = 8192;
+	char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 1 << 20);
+
+	if (m == MAP_FAILED) {
+		if (errno != ENODEV) /* direct_io mounts refuse shared maps */
+			fail("mmap", "big.bin");
+		else
+			fprintf(stderr, "fsops: note: shared mmap refused (ENODEV), not tested\n");
+		return;
+	}
+	memset(m + 100, 'M', 3000);
+	if (msync(m, len, MS_SYNC) < 0)
+		fail("msync", "big.bin");
+	munmap(m, len);
+}
+
+/*
+ * The scripted set: every kind of mutation once, plus the syscall-level
+ * cases a shell cannot express (writes through an fd after its file was
+ * renamed, unlinked or renamed over; RENAME_EXCHANGE and RENAME_NOREPLACE;
+ * copy_file_range; a punched hole; an mmap write). Deterministic content.
+ */
+static bool chk(int rc, const char *what, const char *path)
+{
+	if (rc < 0)
+		fail(what, path);
+	return rc >= 0;
+}
+
+static void put(const char *path, size_t size)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (!chk(fd, "create", path))
+		return;
+	fill(fd, 0, size);
+	close(fd);
+}
+
+static void put_at(const char *path, int flags, off_t off, size_t len)
+{
+	int fd = open(path, O_WRONLY | flags);
+
+	if (!chk(fd, "open", path))
+		return;
+	if (flags & O_APPEND)
+		off = lseek(fd, 0, SEEK_END);
+	fill(fd, off, len);
+	close(fd);
+}
+
+static void set_times(const char *path, time_t sec, long nsec, int flags)
+{
+	struct timespec ts[2] = { { 0, UTIME_OMIT }, { sec, nsec } };
+
+	chk(utimensat(AT_FDCWD, path, ts, flags), "utimensat", path);
+}
+
+static void script_tree(void)
+{
+	chk(mkdir("docs", 0755), "mkdir", "docs");
+	chk(mkdir("media", 0755), "mkdir", "media");
+	chk(mkdir("media/album", 0755), "mkdir", "media/album");
+	chk(mkdir("tmp", 0755), "mkdir", "tmp");
+	put("docs/a.txt", 1000);
+	put("docs/b.txt", 5000);
+	put("docs/empty", 0);
+	put("big.bin", 3 << 20);
+	for (int i = 1; i <= 5; i++) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "media/album/t%d", i);
+		put(p, 200 << 10);
+	}
+}
+
+static void script_data(void)
+{
+	put_at("big.bin", 0, 1 << 20, 4096);                /* overwrite a range */
+	put_at("docs/a.txt", O_APPEND, 0, 333);              /* append */
+	chk(truncate("big.bin", (2 << 20) + 123), "truncate down", "big.bin");
+	chk(truncate("docs/b.txt", 100000), "truncate up", "docs/b.txt");
+	put_at("docs/b.txt", 0, 70000, 10);                  /* write into the hole */
+}
+
+static void script_names(void)
+{
+	chk(rename("docs/a.txt", "docs/a-renamed.txt"), "rename", "docs/a.txt");
+	chk(rename("media/album", "media/Album 2024"), "rename dir", "media/album");
+	chk(rename("media/Album 2024/t1", "docs/t1"), "move", "media/Album 2024/t1");
+	chk(rename("docs/b.txt", "docs/empty"), "rename over", "docs/b.txt");
+	chk(unlink("media/Album 2024/t2"), "unlink", "media/Album 2024/t2");
+	chk(mkdir("tmp/x", 0755), "mkdir", "tmp/x");
+	chk(rmdir("tmp/x"), "rmdir", "tmp/x");
+	chk(rmdir("tmp"), "rmdir", "tmp");
+	chk(symlink("../big.bin", "docs/link"), "symlink", "docs/link");
+	chk(symlink("nowhere/at all", "docs/dangling"), "symlink", "docs/dangling");
+	chk(link("media/Album 2024/t3", "docs/t3-hard"), "link", "docs/t3-hard");
+	put_at("docs/t3-hard", 0, 10, 100);                  /* seen by both names */
+	chk(link("media/Album 2024/t5", "docs/t5-only"), "link", "docs/t5-only");
+	chk(unlink("media/Album 2024/t5"), "unlink", "media/Album 2024/t5");
+	put_at("docs/t5-only", O_APPEND, 0, 50);
+	chk(mkdir("deep", 0755), "mkdir", "deep");
+	chk(mkdir("deep/a", 0755), "mkdir", "deep/a");
+	chk(mkdir("deep/a/b", 0755), "mkdir", "deep/a/b");
+	put("deep/a/b/file", 77);
+	chk(mkdir("deeper", 0755), "mkdir", "deeper");
+	chk(rename("deep", "deeper"), "rename dir over an empty dir", "deep");
+	put("docs/name with spaces", 10);
+	put("docs/new\nline", 11);
+	put("docs/bytes \xff\xfe", 12);
+	chk(mkfifo("docs/pipe", 0640), "mkfifo", "docs/pipe");
+}
+
+static void script_renameat2(void)
+{
+	chk(renameat2(AT_FDCWD, "docs/t1", AT_FDCWD, "media/Album 2024/t4",
+		      RENAME_EXCHANGE), "RENAME_EXCHANGE", "docs/t1");
+	chk(renameat2(AT_FDCWD, "docs/link", AT_FDCWD, "docs/dangling",
+		      RENAME_EXCHANGE), "RENAME_EXCHANGE symlinks", "docs/link");
+	if (renameat2(AT_FDCWD, "docs/t3-hard", AT_FDCWD, "docs/empty",
+		      RENAME_NOREPLACE) == 0 || errno != EEXIST)
+		fail("RENAME_NOREPLACE over an existing name did not say EEXIST", "docs/empty");
+	chk(renameat2(AT_FDCWD, "docs/a-renamed.txt", AT_FDCWD, "docs/a-final.txt",
+		      RENAME_NOREPLACE), "RENAME_NOREPLACE", "docs/a-renamed.txt");
+}
+
+/* Writes through file descriptors whose names changed under them. */
+static void script_open_fds(void)
+{
+	int fd;
+
+	fd = open("docs/a-final.txt", O_WRONLY);
+	if (chk(fd, "open", "docs/a-final.txt")) {
+		chk(rename("docs/a-final.txt", "media/a-moved.txt"), "rename", "docs/a-final.txt");
+		fill(fd, 200, 300);                        /* lands in the moved file */
+		close(fd);
+	}
+	put("docs/scratch", 4000);
+	fd = open("docs/scratch", O_WRONLY);
+	if (chk(fd, "open", "docs/scratch")) {
+		chk(unlink("docs/scratch"), "unlink", "docs/scratch");
+		fill(fd, 0, 9000);                         /* an orphan: never mirrored */
+		close(fd);
+	}
+	put("docs/victim", 3000);
+	put("docs/winner", 2000);
+	fd = open("docs/victim", O_WRONLY);
+	if (chk(fd, "open", "docs/victim")) {
+		chk(rename("docs/winner", "docs/victim"), "rename over", "docs/winner");
+		fill(fd, 0, 5000);                         /* old inode, name is winner's */
+		close(fd);
+	}
+	fd = open("media/Album 2024/t3", O_WRONLY);
+	if (chk(fd, "open", "media/Album 2024/t3")) {
+		chk(rename("media/Album 2024", "media/Album (final)"), "rename dir", "media");
+		fill(fd, 1000, 2000);                      /* its directory moved meanwhile */
+		close(fd);
+	}
+}
+
+static void script_special_io(void)
+{
+	int in = open("big.bin", O_RDONLY);
+	int out = open("docs/copy.bin", O_WRONLY | O_CREAT | O_EXCL, 0644);
+	loff_t off_in = 4096, off_out = 0;
+	ssize_t n = 0;
+
+	if (chk(in, "open", "big.bin") && chk(out, "create", "docs/copy.bin"))
+		n = copy_file_range(in, &off_in, out, &off_out, 1 << 20, 0);
+	if (n != 1 << 20)
+		fail("copy_file_range (short or failed)", "docs/copy.bin");
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	out = open("big.bin", O_RDWR);
+	if (chk(out, "open", "big.bin")) {
+		if (fallocate(out, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      512 << 10, 64 << 10) < 0) {
+			if (errno != EOPNOTSUPP)
+				fail("fallocate punch hole", "big.bin");
+			else
+				fprintf(stderr, "fsops: note: hole punching not supported, not tested\n");
+		}
+		script_mmap(out);
+		close(out);
+	}
+}
+
+static void script_meta(void)
+{
+	chk(chmod("docs/t1", 0600), "chmod", "docs/t1");
+	chk(chmod("media/Album (final)", 0700), "chmod", "media/Album (final)");
+	if (geteuid() == 0)
+		chk(chown("docs/t1", 1234, 5678), "chown", "docs/t1");
+	chk(setxattr("docs/t1", "user.tag", "blue", 4, 0), "setxattr", "docs/t1");
+	chk(setxattr("docs/t1", "user.gone", "x", 1, 0), "setxattr", "docs/t1");
+	chk(removexattr("docs/t1", "user.gone"), "removexattr", "docs/t1");
+	chk(setxattr("media", "user.dir", "d", 1, 0), "setxattr", "media");
+	set_times("docs/t1", 1320966671, 123456789, 0);
+	set_times("docs/link", 1000000000, 5, AT_SYMLINK_NOFOLLOW);
+	set_times("docs/pipe", 1111111111, 999999999, 0);
+	set_times("docs", 1300000000, 1, 0);               /* after its last change */
+	set_times("media/Album (final)", 1400000000, 42, 0);
+}
+
+static int cmd_script(int argc, char **argv)
+{
+	if (argc != 1 || chdir(argv[0]) < 0) {
+		fprintf(stderr, "fsops: usage: fsops script DIR\n");
+		return 2;
+	}
+	rng_state = 42;
+	script_tree();
+	script_data();
+	script_names();
+	script_renameat2();
+	script_open_fds();
+	script_special_io();
+	script_meta();
+	printf("script done, failures=%d\n", failures);
 	return failures ? 1 : 0;
 }
 
@@ -392,8 +668,11 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "random"))
 		return cmd_random(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "script"))
+		return cmd_script(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "swap"))
 		return cmd_swap(argc - 2, argv + 2);
-	fprintf(stderr, "usage: fsops random --seed S --ops N DIR | fsops swap DIR A B\n");
+	fprintf(stderr, "usage: fsops random --seed S --ops N DIR | fsops script DIR |\n"
+		"       fsops swap DIR A B\n");
 	return 2;
 }

@@ -28,7 +28,7 @@ say() { printf '\n== %s\n' "$*"; }
 say "generating a demo tree in $SRC"
 for year in 2019 2020 2021; do
 	mkdir -p "$SRC/media/$year"
-	for i in 1 2 3 4; do head -c 20M /dev/urandom > "$SRC/media/$year/clip$i.mp4"; done
+	for i in 1 2 3; do head -c $((10 + 10 * i))M /dev/urandom > "$SRC/media/$year/clip$i.mp4"; done
 done
 for d in $(seq 1 20); do
 	mkdir -p "$SRC/docs/d$d"
@@ -43,16 +43,19 @@ say "btsoot add demo, first sync (mirrors everything)"
 
 say "mount btsootfs over the source itself, then change things through it"
 "$B/fs/btsootfs" "$SRC" "$SRC" -o block=demo
-RENAMED=$(du -sb "$SRC/media/2019" | cut -f1)
-mv "$SRC/media/2019" "$SRC/media/archive-2019"                 # directory rename, 80 MiB
+RENAMED=$(du -sb "$SRC/media" | cut -f1)
+mv "$SRC/media" "$SRC/Media Library"                           # rename: most of the bytes
+M="$SRC/Media Library"
 mkdir "$SRC/docs/moved"; mv "$SRC"/docs/d1/note1*.txt "$SRC/docs/moved/"   # moves
-rm -r "$SRC/docs/d2"; rm "$SRC/media/2021/clip4.mp4"           # deletions
-dd if=/dev/urandom of="$SRC/media/2020/clip1.mp4" bs=1M count=1 seek=7 conv=notrunc status=none
+mv "$M/2021/clip1.mp4" "$M/2020/clip1-from-2021.mp4"
+rm -r "$SRC/docs/d2"; rm "$M/2021/clip3.mp4"                    # deletions
+dd if=/dev/urandom of="$M/2020/clip1.mp4" bs=1M count=1 seek=10 conv=notrunc status=none
 for f in 1 2 3; do echo "appended line $f" >> "$SRC/docs/d3/note$f.txt"; done
 mkdir "$SRC/docs/new"; for f in $(seq 1 50); do head -c 2048 /dev/urandom > "$SRC/docs/new/n$f.txt"; done
 CHANGED=$((1048576 + 3 * 16 + 50 * 2048))
-echo "renamed a directory of $(mib "$RENAMED"), moved 12 files, deleted 101 files,"
-echo "rewrote 1 MiB inside a 20 MiB file, appended to 3 files, created 50 files"
+echo "renamed a directory holding $(mib "$RENAMED"), moved 13 files, deleted a directory"
+echo "of 100 files and a 40 MiB file, rewrote 1 MiB in the middle of a 20 MiB file,"
+echo "appended to 3 files, created 50 files"
 
 say "btsoot-sync demo (replays the journal)"
 OUT=$("$B/sync/btsoot-sync" demo); echo "$OUT"
@@ -69,5 +72,7 @@ printf '%-40s %s\n' "tree size" "$(mib "$TREE")" \
 	"bytes the change sync wrote" "$SENT ($(mib "$SENT"))" \
 	"written / tree size" "$(awk -v a="$SENT" -v b="$TREE" 'BEGIN { printf "%.4f%%", 100 * a / b }')" \
 	"verify" "$([ $V -eq 0 ] && echo "remote equals source" || echo "DIFFERENCES (exit $V)")"
-[ -e "$REM/media/archive-2019/clip1.mp4" ] && [ ! -e "$REM/media/2019" ]
+if [ ! -e "$REM/Media Library/2019/clip1.mp4" ] || [ -e "$REM/media" ]; then
+	echo "demo: the directory rename did not reach the remote"; exit 1
+fi
 exit $V

@@ -61,6 +61,9 @@ enum bt_op {
 	BT_OP_TRUNCATE = 10,
 	BT_OP_META = 11,
 	BT_OP_XATTR = 12,
+	/* Never stored: compaction's stand-in for a dropped object's removal.
+	 * Only the times of path's parent directory change on the remote. */
+	BT_OP_TOUCH = 13,
 };
 
 const char *bt_op_name(int op);

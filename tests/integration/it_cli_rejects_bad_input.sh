@@ -30,6 +30,29 @@ check 3 "marker" "sync refuses a remote without its marker" "$SYNC" t
 [ -z "$(ls -A "$REM")" ] && pass "nothing written to the unmarked remote" ||
 	fail "sync wrote into the unmarked remote"
 rmdir "$REM"; mv "$W/remote.real" "$REM"
+# The marker directory itself deleted, with changes pending: exit 3, the
+# remote stays exactly as it was (no .btsoot recreated), the journal is kept
+# and, once the remote is adopted on purpose, the next sync applies it.
+mount_block t
+echo changed >> "$SRC/a"; echo new > "$SRC/b"
+umount_block
+rm -rf "$REM/.btsoot"
+manifest "$REM" "$W/remote-before"
+check 3 "marker" "sync refuses a remote whose .btsoot was deleted" "$SYNC" t
+manifest "$REM" "$W/remote-after"
+cmp -s "$W/remote-before" "$W/remote-after" && [ ! -e "$REM/.btsoot" ] &&
+	pass "nothing written to the remote without a marker" ||
+	fail "sync wrote into the remote without a marker"
+check 0 "" "init-remote adopts the existing mirror" "$BTSOOT" init-remote t
+run_sync t >/dev/null && pass "sync after init-remote" || fail "sync after init-remote"
+assert_trees_equal "$SRC" "$REM" "pending changes applied after adoption"
+# A marker of another block is not taken over without --force.
+mkdir "$W/src2"; echo z > "$W/src2/z"
+mkdir "$W/remote2"; "$BTSOOT" add v "$W/src2" "$W/remote2" >/dev/null || fail "add v"
+sed -i "s|^remote *=.*|remote = $REM|" "$BTSOOT_CONFIG_DIR/blocks/v.conf"
+check 3 "another block" "sync refuses a remote marked for another block" "$SYNC" v
+[ ! -e "$REM/z" ] && pass "the other block's mirror was not touched" ||
+	fail "sync wrote into another block's remote"
 printf 'source = %s\nbogus line\n' "$SRC" > "$BTSOOT_CONFIG_DIR/blocks/bad.conf"
 check 2 "bad.conf:2" "bad config line names file and line" "$SYNC" bad
 check 2 "Usage\|usage" "sync without a block" "$SYNC"

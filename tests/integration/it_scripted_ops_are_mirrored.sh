@@ -2,13 +2,15 @@
 # Proves: a scripted set of operations through the mount (create, overwrite,
 # append, truncate, renames of files and of a directory full of files, moves,
 # rename over an existing file, unlink, rmdir, symlink, hard link, chmod,
-# utimens, fifo, odd names) ends, after one sync, with remote == source.
+# utimens, fifo, odd names, changes that cancel out, and the syscall-level
+# set of `fsops script`) ends, after one sync, with remote == source.
 . "$(dirname "$0")/lib.sh"
 setup
 mkdir -p "$SRC/docs/old" "$SRC/photos" "$SRC/gone/sub"
 for i in 1 2 3 4 5; do head -c $((i * 100000)) /dev/urandom > "$SRC/photos/p$i.jpg"; done
 echo keep > "$SRC/docs/keep.txt"; echo victim > "$SRC/docs/victim.txt"
 echo x > "$SRC/gone/sub/f"
+mkdir "$SRC/quiet1" "$SRC/quiet2"; touch -d '2001-01-01' "$SRC/quiet1" "$SRC/quiet2"
 "$BTSOOT" add t "$SRC" "$REM" >/dev/null || { fail "add"; finish; exit; }
 run_sync t >/dev/null && pass "first sync" || fail "first sync"
 assert_trees_equal "$SRC" "$REM" "first sync mirrors the existing tree"
@@ -33,7 +35,15 @@ mkfifo docs/fifo
 echo odd > "docs/name with spaces and ünïcödé"
 echo nl > "$(printf 'docs/new\nline')"
 mkdir -p deep/a/b/c && echo deep > deep/a/b/c/file && mv deep deeper
+echo t > quiet1/tmp; rm quiet1/tmp                     # changes that cancel out still
+mkdir quiet2/sub; rmdir quiet2/sub                     # change their directory's mtime
 cd /
+# The syscall-level set: writes through fds after rename/unlink/rename-over,
+# RENAME_EXCHANGE/NOREPLACE, copy_file_range, a punched hole, an mmap write,
+# xattrs, symlink and fifo times, chown.
+mkdir "$SRC/scripted"
+"$FSOPS" script "$SRC/scripted" && pass "fsops script through the mount" ||
+	fail "fsops script: a syscall failed through the mount"
 umount_block
 run_sync t >/dev/null && pass "sync after changes" || fail "sync after changes"
 assert_trees_equal "$SRC" "$REM" "scripted changes are mirrored"

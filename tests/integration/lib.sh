@@ -15,7 +15,7 @@ FAILED=0
 require_fuse() {
 	if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
 		echo "FAIL: /dev/fuse not available: btsootfs integration tests need FUSE" \
-		     "(modprobe fuse; in a container pass --device /dev/fuse)"
+		     "(modprobe fuse / run with --device /dev/fuse)"
 		exit 1
 	fi
 	if [ "$(id -u)" -ne 0 ]; then
@@ -41,7 +41,7 @@ cleanup() {
 }
 
 mount_block() { # NAME
-	"$BTSOOTFS" "$SRC" "$SRC" -o "block=$1" -f 2>"$W/daemon.log" &
+	"$BTSOOTFS" "$SRC" "$SRC" -o "block=$1" -f 2>>"$W/daemon.log" &
 	DAEMON_PID=$!
 	for _ in $(seq 100); do
 		grep -q " $SRC fuse.btsootfs" /proc/mounts && return 0
@@ -55,23 +55,38 @@ mount_block() { # NAME
 umount_block() {
 	[ -n "$DAEMON_PID" ] || return 0
 	fusermount3 -u "$SRC" 2>/dev/null || umount -l "$SRC"
+	for _ in $(seq 100); do
+		kill -0 "$DAEMON_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$DAEMON_PID" 2>/dev/null; then
+		echo "FAIL: btsootfs (pid $DAEMON_PID) still running 10 s after unmount:"
+		cat "$W/daemon.log"
+		kill -9 "$DAEMON_PID"
+		FAILED=$((FAILED + 1))
+	fi
 	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_RC=$?
 	DAEMON_PID=""
 }
 
 # An independent description of a tree: type, mode, owner, size, links,
-# mtime (ns), symlink target, name; then a content hash per regular file.
-# Directory sizes and atimes are left out; so is the remote's .btsoot.
+# mtime (ns), symlink target, name; then the extended attributes of every
+# entry and a content hash per regular file. Directory sizes and atimes are
+# left out; so is the remote's .btsoot.
 manifest() { # DIR OUT
 	(cd "$1" && find . -path ./.btsoot -prune -o \
 		\( -type d -printf 'd %m %U:%G %T@ %P\0' \) -o \
-		\( -type l -printf 'l %U:%G %l %P\0' \) -o \
+		\( -type l -printf 'l %U:%G %T@ %l %P\0' \) -o \
 		\( -type f -printf 'f %m %U:%G %s %T@ %P\0' \) -o \
-		-printf '%y %m %U:%G %P\0' | LC_ALL=C sort -z) > "$2"
+		-printf '%y %m %U:%G %T@ %P\0' | LC_ALL=C sort -z) > "$2"
+	# Extended attributes (all namespaces), in sorted path order; symlinks
+	# cannot carry user.* ones and btsootfs refuses to list theirs.
+	(cd "$1" && find . -path ./.btsoot -prune -o ! -type l -print0 | LC_ALL=C sort -z |
+		xargs -0 -r getfattr -h -d -m - -e hex 2>&1 | tr '\n' '\0') >> "$2"
+	# Content hashes, in sorted path order (one xxhsum for many files).
 	(cd "$1" && find . -path ./.btsoot -prune -o -type f -print0 | LC_ALL=C sort -z |
-		while IFS= read -r -d '' f; do
-			printf '%s %s\0' "$(xxhsum -H2 < "$f" | cut -d' ' -f1)" "$f"
-		done) >> "$2"
+		xargs -0 -r xxhsum -H2) >> "$2"
 	# Hard-link structure: each name of a multi-link file names the first
 	# (sorted) name of its inode. Link counts themselves differ on purpose:
 	# the remote's trash may hold extra names.
@@ -102,6 +117,9 @@ assert_eq() { # EXPECTED ACTUAL WHAT
 }
 
 finish() {
+	if [ "$FAILED" -gt 0 ] && [ -s "$W/daemon.log" ]; then
+		echo "--- btsootfs stderr (last 20 lines):"; tail -20 "$W/daemon.log"
+	fi
 	echo "$PASSED passed, $FAILED failed"
 	[ "$FAILED" -eq 0 ]
 }

@@ -1,0 +1,23 @@
+#!/bin/bash
+# Proves: when the remote no longer holds what the journal expects (a
+# directory removed there behind btsoot's back), the sync does not fail
+# forever: it says so, reconciles by rescanning in the same run, and the
+# remote ends equal to the source.
+. "$(dirname "$0")/lib.sh"
+setup
+mkdir -p "$SRC/photos/2020"; for i in 1 2 3; do echo "p$i" > "$SRC/photos/2020/p$i"; done
+"$BTSOOT" add t "$SRC" "$REM" >/dev/null
+run_sync t >/dev/null || fail "first sync"
+rm -rf "$REM/photos"                      # someone cleaned up the share
+mount_block t
+echo changed >> "$SRC/photos/2020/p1"
+mv "$SRC/photos/2020" "$SRC/photos/2020-trip"
+echo new > "$SRC/photos/2020-trip/p4"
+umount_block
+run_sync t >/dev/null && pass "sync completes despite the diverged remote" || fail "sync failed"
+grep -q "rescan" "$W/sync.err" && pass "it said it reconciles" || fail "no rescan announced"
+assert_trees_equal "$SRC" "$REM" "remote equals source"
+run_sync t >/dev/null
+grep -q "rescan" "$W/sync.err" && fail "the next sync rescanned again" ||
+	pass "the next sync trusts the journal again"
+finish
