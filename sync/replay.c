@@ -410,34 +410,36 @@ static int meta_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_replay
 	return rc;
 }
 
+/* A pending row's mode: the runs tried so far and the entry's flags, so a
+ * carried-over entry keeps "new" and "xattrs changed" (BT_DIRTY_*). */
+#define CARRY_FLAGS (BT_DIRTY_NEW | BT_DIRTY_META | BT_DIRTY_XATTR | BT_DIRTY_DIR)
+
+static uint32_t carry_mode(const struct bt_dirty *e)
+{
+	return (uint32_t)(e->tries & 0xff) | (e->flags & CARRY_FLAGS) << 8;
+}
+
 /* Entries the source had moved on from, as rows for the pending table. */
 static int carry_over(struct bt_dirty_set *d, struct batch *out)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		struct bt_dirty *e = &d->v[i];
+		struct bt_op_rec r = {
+			.op = BT_OP_META, .ino = e->ino, .path = e->path,
+			.mode = carry_mode(e),
+		};
+		int rc = 0;
 
-		if (e->path && !e->ext.n && (e->flags & BT_DIRTY_CARRY)) {
-			struct bt_op_rec r = {
-				.op = e->flags & BT_DIRTY_XATTR ? BT_OP_XATTR : BT_OP_META,
-				.ino = e->ino, .path = e->path, .mode = (uint32_t)e->tries,
-			};
-			int rc = collect(&r, out);
-
-			if (rc < 0)
-				return rc;
+		if (e->path && !e->ext.n && (e->flags & BT_DIRTY_CARRY))
+			rc = collect(&r, out);
+		for (size_t k = 0; rc == 0 && e->path && k < e->ext.n; k++) {
+			r.op = BT_OP_WRITE;
+			r.off = e->ext.v[k].off;
+			r.len = e->ext.v[k].end - e->ext.v[k].off;
+			rc = collect(&r, out);
 		}
-		for (size_t k = 0; e->path && k < e->ext.n; k++) {
-			struct bt_op_rec r = {
-				.op = BT_OP_WRITE, .ino = e->ino, .path = e->path,
-				.off = e->ext.v[k].off,
-				.len = e->ext.v[k].end - e->ext.v[k].off,
-				.mode = (uint32_t)e->tries,
-			};
-			int rc = collect(&r, out);
-
-			if (rc < 0)
-				return rc;
-		}
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -448,13 +450,22 @@ static int load_pending(struct bt_ctx *c, struct bt_dirty_set *d)
 	int rc = bt_pending_read(c->j, collect, &p);
 
 	for (size_t i = 0; rc == 0 && i < p.n; i++) {
-		if (!row_valid(&p.v[i]))
+		struct bt_op_rec *r = &p.v[i];
+		int tries = (int)(r->mode & 0xff);
+		unsigned flags = (r->mode >> 8) & CARRY_FLAGS;
+
+		if (!row_valid(r))
 			continue;
-		rc = bt_dirty_apply(d, &p.v[i]);
-		/* carry the try count over */
-		for (size_t k = 0; rc == 0 && k < d->n; k++)
-			if (d->v[k].ino == p.v[i].ino && (int)p.v[i].mode > d->v[k].tries)
-				d->v[k].tries = (int)p.v[i].mode;
+		rc = bt_dirty_apply(d, r);
+		for (size_t k = 0; rc == 0 && k < d->n; k++) {
+			struct bt_dirty *e = &d->v[k];
+
+			if (e->ino != r->ino || !e->path || strcmp(e->path, r->path))
+				continue;
+			e->flags |= flags;
+			if (tries > e->tries)
+				e->tries = tries;
+		}
 	}
 	batch_free(&p);
 	return rc;

@@ -7,9 +7,11 @@
  *   ops(seq INTEGER PRIMARY KEY, op, ino, path BLOB, path2 BLOB, off, len, mode)
  *       append-only log written by btsootfs in the order the filesystem
  *       applied the changes; pruned by btsoot-sync once replayed.
- *   pending(id INTEGER PRIMARY KEY, ino, path BLOB, off, len, flags)
+ *   pending(id INTEGER PRIMARY KEY, op, ino, path BLOB, path2 BLOB, off, len, mode)
  *       owned by btsoot-sync: dirty data/metadata it could not finish (the
  *       source file had moved on); replayed before the next batch of ops.
+ *       Rows are WRITE (a range) or META (metadata only); mode is the
+ *       sync's own: tries so far (low 8 bits) and its dirty flags.
  *
  * What a row means (paths are relative to the block's root, "" = root,
  * stored as BLOBs without a NUL so any byte sequence survives):

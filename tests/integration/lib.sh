@@ -86,7 +86,7 @@ manifest() { # DIR OUT
 		xargs -0 -r getfattr -h -d -m - -e hex 2>&1 | tr '\n' '\0') >> "$2"
 	# Content hashes, in sorted path order (one xxhsum for many files).
 	(cd "$1" && find . -path ./.btsoot -prune -o -type f -print0 | LC_ALL=C sort -z |
-		xargs -0 -r xxhsum -H2) >> "$2"
+		xargs -0 -r xxhsum -H2 | tr '\n' '\0') >> "$2"
 	# Hard-link structure: each name of a multi-link file names the first
 	# (sorted) name of its inode. Link counts themselves differ on purpose:
 	# the remote's trash may hold extra names.
