@@ -28,6 +28,10 @@ struct bt_ctx {
 	struct bt_remote remote; /* rootfd -1 unless BT_CTX_REMOTE */
 	int srcfd;  /* source root O_PATH | O_DIRECTORY, -1 unless BT_CTX_SOURCE */
 	int lockfd; /* -1 unless BT_CTX_LOCK */
+	/* Source files changed at or after this (ctime) may have data rows
+	 * beyond the ones being replayed: their times are not copied yet, so a
+	 * remote mtime never claims content the remote does not hold. */
+	struct timespec changes_after;
 	char err[PATH_MAX + 512]; /* one-line reason when bt_ctx_open fails */
 };
 

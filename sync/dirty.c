@@ -129,6 +129,13 @@ int bt_dirty_touch_parent(struct bt_dirty_set *d, const char *path)
 	return 0;
 }
 
+/* Does e hold changes the remote has not received yet? (Metadata counts:
+ * it is applied last.) */
+static bool unapplied(const struct bt_dirty *e)
+{
+	return e->ext.n || (e->flags & (BT_DIRTY_META | BT_DIRTY_XATTR | BT_DIRTY_CARRY));
+}
+
 /* Applies rename(from, to) (or an exchange) to every tracked path. */
 static int rename_paths(struct bt_dirty_set *d, const char *from, const char *to,
 			bool exchange, bool target_lives)
@@ -147,7 +154,7 @@ static int rename_paths(struct bt_dirty_set *d, const char *from, const char *to
 			/* Whatever was at the target was replaced; a file with
 			 * other names lives on where we cannot see it, unless a
 			 * later row names it. */
-			if (target_lives && e->ext.n)
+			if (target_lives && unapplied(e))
 				e->flags |= BT_DIRTY_LOST;
 			free(e->path);
 			e->path = NULL;
@@ -171,9 +178,13 @@ static void forget_under(struct bt_dirty_set *d, const char *path, uint64_t link
 
 		if (!e->path || !bt_path_is_under(e->path, path))
 			continue;
-		/* Another name of this file lives on: we cannot follow it. */
-		if (links_left > 0 && e->ino == ino && e->ext.n)
+		/* Another name of this file lives on, with changes not yet
+		 * applied, and we cannot follow it (unless a later row names
+		 * it). Metadata counts too: it is applied last. */
+		if (links_left > 0 && e->ino == ino && unapplied(e))
 			e->flags |= BT_DIRTY_LOST;
+		else
+			bt_extents_clear(&e->ext); /* gone with its last name */
 		free(e->path);
 		e->path = NULL;
 	}
@@ -198,7 +209,11 @@ int bt_dirty_apply(struct bt_dirty_set *d, const struct bt_op_rec *r)
 	case BT_OP_SYMLINK:
 		if (!(e = by_ino(d, r->ino, r->path)))
 			return -ENOMEM;
-		e->flags |= BT_DIRTY_NEW | BT_DIRTY_META | BT_DIRTY_XATTR;
+		/* A new object: an entry under this inode number was an older,
+		 * removed one (numbers are reused); none of its state applies. */
+		bt_extents_clear(&e->ext);
+		e->tries = 0;
+		e->flags = BT_DIRTY_NEW | BT_DIRTY_META | BT_DIRTY_XATTR;
 		if (r->op == BT_OP_CREATE)
 			rc = add_range(e, 0, BT_EXTENT_EOF);
 		return rc ? rc : bt_dirty_touch_parent(d, r->path);

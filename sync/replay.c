@@ -227,6 +227,10 @@ static int namespace_phase(struct bt_ctx *c, struct batch *b, struct bt_dirty_se
 				st->needs_rescan = true; /* moved in or out of the reserved name */
 			continue;
 		}
+		bt_debug("row %lld %s %s%s%s ino %llu off %lld len %lld mode %u", (long long)r->seq,
+			 bt_op_name(r->op), r->path, r->path2 ? " -> " : "",
+			 r->path2 ? r->path2 : "", (unsigned long long)r->ino, (long long)r->off,
+			 (long long)r->len, r->mode);
 		rc = bt_dirty_apply(dirty, r);
 		if (rc < 0)
 			return rc;
@@ -251,6 +255,32 @@ static int namespace_phase(struct bt_ctx *c, struct batch *b, struct bt_dirty_se
 	return 0;
 }
 
+/* Opens the dirty file e for reading, if the source still holds it (the
+ * same inode, a regular file) at e->path; else -ENOENT. Opened O_PATH first
+ * so a fifo or device now at that name is never opened for real. */
+static int open_source_file(struct bt_ctx *c, const struct bt_dirty *e, struct stat *s)
+{
+	char proc[64];
+	int pfd = bt_open_beneath(c->srcfd, e->path, O_PATH, 0), fd;
+
+	if (pfd == -ENOENT || pfd == -ENOTDIR || pfd == -ELOOP) {
+		bt_debug("copy %s: gone from the source: kept for later", e->path);
+		return -ENOENT;
+	}
+	if (pfd < 0)
+		return pfd;
+	if (fstat(pfd, s) < 0 || !S_ISREG(s->st_mode) || (e->ino && s->st_ino != e->ino)) {
+		bt_debug("copy %s: another object there now: kept for later", e->path);
+		close(pfd);
+		return -ENOENT;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc, O_RDONLY | O_CLOEXEC);
+	fd = fd < 0 ? -errno : fd;
+	close(pfd);
+	return fd;
+}
+
 /* Copies one dirty file. 1 = done, 0 = source moved on (keep), <0 error. */
 static int copy_file(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_stats *st)
 {
@@ -259,17 +289,12 @@ static int copy_file(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_stat
 	bool whole;
 	int fd, rc;
 
-	fd = bt_open_beneath(c->srcfd, e->path, O_RDONLY, 0);
-	if (fd == -ENOENT || fd == -ENOTDIR)
-		return 0;
-	if (fd < 0)
-		return 1; /* a symlink or special file now: its own rows cover it */
-	if (fstat(fd, &s) < 0 || !S_ISREG(s.st_mode)) {
-		close(fd);
-		return 1;
-	}
-	if (e->ino && s.st_ino != e->ino) {
-		close(fd);
+	fd = open_source_file(c, e, &s);
+	if (fd == -ENOENT)
+		return 0; /* moved on: a later row names it again */
+	if (fd < 0) { /* kept: tried again next run, then left to a rescan */
+		bt_warn("cannot read source file %s: %s; trying again next run", e->path,
+			strerror(-fd));
 		return 0;
 	}
 	bt_extents_init(&clip);
@@ -277,6 +302,10 @@ static int copy_file(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_stat
 	bt_extents_clip(&clip, s.st_size);
 	whole = (e->flags & BT_DIRTY_NEW) || s.st_size <= SMALL_FILE ||
 		bt_extents_bytes(&clip) >= s.st_size / 2;
+	bt_debug("copy %s ino %llu size %lld links %u: %s, %zu ranges from %lld",
+		 e->path, (unsigned long long)s.st_ino, (long long)s.st_size,
+		 (unsigned)s.st_nlink, whole ? "whole" : "ranges", clip.n,
+		 clip.n ? (long long)clip.v[0].off : -1LL);
 	if (rc == 0 && s.st_nlink > 1) {
 		/* In place keeps the remote's hard links intact. */
 		if (whole) {
@@ -360,6 +389,11 @@ static int cmp_depth_desc(const void *a, const void *b)
 	return (dx < dy) - (dx > dy);
 }
 
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
 static int set_one_meta(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_stats *st)
 {
 	int fd = bt_open_beneath(c->srcfd, e->path, O_PATH, 0), rc;
@@ -379,6 +413,15 @@ static int set_one_meta(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_s
 			e->flags |= BT_DIRTY_CARRY;
 		return 0;
 	}
+	if (S_ISREG(s.st_mode) && !before(&s.st_ctim, &c->changes_after)) {
+		/* Changed since the replay began: its data may not be here yet. */
+		s.st_atim.tv_nsec = UTIME_OMIT;
+		s.st_mtim.tv_nsec = UTIME_OMIT;
+		e->flags |= BT_DIRTY_CARRY;
+	}
+	bt_debug("meta %s ino %llu mtime %lld.%09ld%s", e->path, (unsigned long long)s.st_ino,
+		 (long long)s.st_mtim.tv_sec, s.st_mtim.tv_nsec,
+		 s.st_mtim.tv_nsec == UTIME_OMIT ? " (times left for later)" : "");
 	rc = bt_remote_set_meta(&c->remote, e->path, &s, fd,
 				(e->flags & (BT_DIRTY_XATTR | BT_DIRTY_NEW)) && !S_ISLNK(s.st_mode));
 	close(fd);
@@ -456,6 +499,8 @@ static int load_pending(struct bt_ctx *c, struct bt_dirty_set *d)
 
 		if (!row_valid(r))
 			continue;
+		bt_debug("pending %s %s ino %llu off %lld len %lld", bt_op_name(r->op), r->path,
+			 (unsigned long long)r->ino, (long long)r->off, (long long)r->len);
 		rc = bt_dirty_apply(d, r);
 		for (size_t k = 0; rc == 0 && k < d->n; k++) {
 			struct bt_dirty *e = &d->v[k];

@@ -5,11 +5,13 @@
  * journal) mirrors by rescanning; every other run replays the journal.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "btsoot/exitcodes.h"
@@ -125,6 +127,41 @@ static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 	return 0;
 }
 
+/* The time the kernel would stamp a change with right now, read back from
+ * a probe file in the state directory: file times come from a coarse clock
+ * (and, since Linux 6.13, from a global floor that fine-grained stamps
+ * raise), so clock_gettime is not comparable with them. Any change made
+ * after this call gets a ctime at or after it. */
+static void fs_now(struct bt_ctx *c, struct timespec *now)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/clock-probe", c->block.state);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0 && fstat(fd, &st) == 0 && futimens(fd, NULL) == 0 &&
+	    fstat(fd, &st) == 0) {
+		*now = st.st_ctim;
+	} else { /* coarse clock, one tick back */
+		clock_gettime(CLOCK_REALTIME_COARSE, now);
+		now->tv_sec -= 1;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/* See bt_ctx.changes_after. */
+static void changes_cutoff(struct timespec *t, int flush_rc)
+{
+	if (flush_rc == -ESRCH) { /* no daemon: every row is committed */
+		t->tv_sec = INT64_MAX;
+	} else if (flush_rc < 0) { /* rows of any age may still be queued */
+		t->tv_sec = 0;
+		t->tv_nsec = 0;
+	}
+}
+
 static int sync_block(struct bt_ctx *c, struct args *a)
 {
 	struct bt_replay_stats st;
@@ -134,12 +171,14 @@ static int sync_block(struct bt_ctx *c, struct args *a)
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fs_now(c, &c->changes_after);
 	/* A running daemon commits what it holds, so we see every change
 	 * made before this point. */
 	rc = bt_ctx_flush_daemon(c, 5000);
 	if (rc == -ETIMEDOUT)
 		bt_warn("btsootfs did not answer the flush request; changes of its "
 			"last second are left for the next sync");
+	changes_cutoff(&c->changes_after, rc);
 	why = rescan_reason(c);
 	if (why && (rc = rescan(c, a, why)) < 0)
 		return bt_exit_for_errno(rc);
@@ -176,6 +215,8 @@ int main(int argc, char **argv)
 		return rc;
 	if (a.cli.quiet)
 		bt_log_init("btsoot-sync", BT_LOG_WARNING);
+	if (getenv("BTSOOT_DEBUG")) /* a trace of every replay decision */
+		bt_log_init("btsoot-sync", BT_LOG_DEBUG);
 	rc = bt_ctx_open(&c, &a.cli.dirs, a.cli.block,
 			 BT_CTX_LOCK | BT_CTX_JOURNAL | BT_CTX_REMOTE | BT_CTX_SOURCE);
 	if (rc) {

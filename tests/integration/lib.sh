@@ -37,7 +37,7 @@ setup() {
 cleanup() {
 	umount_block >/dev/null 2>&1
 	if grep -q " $SRC fuse" /proc/mounts 2>/dev/null; then umount -l "$SRC"; fi
-	rm -rf "$W"
+	if [ -n "${KEEP:-}" ]; then echo "kept $W"; else rm -rf "$W"; fi
 }
 
 mount_block() { # NAME
@@ -127,7 +127,8 @@ finish() {
 # btsoot-sync, returning its "N bytes written" figure in SYNC_BYTES.
 run_sync() { # NAME [extra env]
 	local out rc
-	out=$("$SYNC" "$1" 2>"$W/sync.err"); rc=$?
+	out=$("$SYNC" ${SYNC_FLAGS:-} "$1" 2>"$W/sync.err"); rc=$?
+	{ echo "== sync $1 rc $rc"; echo "$out"; cat "$W/sync.err"; } >> "$W/sync.log"
 	echo "$out"
 	SYNC_BYTES=$(echo "$out" | sed -n 's/.* \([0-9]*\) bytes written to the remote.*/\1/p')
 	[ $rc -eq 0 ] || { echo "sync failed ($rc):"; cat "$W/sync.err"; }
