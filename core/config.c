@@ -110,12 +110,21 @@ static int parse_line(struct bt_block *b, char *line, const char *where,
 	}
 	if (!strcmp(key, "trash_days") && parse_int(val, &b->trash_days) == 0)
 		return 0;
+	if (!strcmp(key, "max_delete_percent") && parse_int(val, &b->max_delete_percent) == 0 &&
+	    b->max_delete_percent <= 100)
+		return 0;
 	if (!strcmp(key, "remote_is_mount") &&
 	    (!strcmp(val, "0") || !strcmp(val, "1"))) {
 		b->remote_is_mount = val[0] == '1';
 		return 0;
 	}
-	if (!strcmp(key, "trash_days") || !strcmp(key, "remote_is_mount"))
+	if (!strcmp(key, "source_is_mount") &&
+	    (!strcmp(val, "0") || !strcmp(val, "1"))) {
+		b->source_is_mount = val[0] == '1';
+		return 0;
+	}
+	if (!strcmp(key, "trash_days") || !strcmp(key, "remote_is_mount") ||
+	    !strcmp(key, "source_is_mount") || !strcmp(key, "max_delete_percent"))
 		snprintf(err, errlen, "%s: bad value '%s' for %s", where, val, key);
 	else
 		snprintf(err, errlen, "%s: unknown key '%s'", where, key);
@@ -131,6 +140,7 @@ int bt_block_load(const struct bt_dirs *d, const char *name, struct bt_block *b,
 
 	memset(b, 0, sizeof(*b));
 	b->trash_days = 30;
+	b->max_delete_percent = 50;
 	if (!bt_block_name_valid(name)) {
 		snprintf(err, errlen, "invalid block name '%s' (letters, digits, '_', '.', '-')", name);
 		return -EINVAL;
@@ -235,9 +245,10 @@ int bt_block_save(const struct bt_dirs *d, struct bt_block *b, bool replace,
 		return rc;
 	}
 	fprintf(f, "# btsoot block '%s'\nsource = %s\nremote = %s\nid = %s\n"
-		   "trash_days = %d\nremote_is_mount = %d\n",
-		b->name, b->source, b->remote, b->id, b->trash_days,
-		b->remote_is_mount ? 1 : 0);
+		   "trash_days = %d\nmax_delete_percent = %d\nremote_is_mount = %d\n"
+		   "source_is_mount = %d\n",
+		b->name, b->source, b->remote, b->id, b->trash_days, b->max_delete_percent,
+		b->remote_is_mount ? 1 : 0, b->source_is_mount ? 1 : 0);
 	rc = fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -errno;
 	if (fclose(f) != 0 && rc == 0)
 		rc = -errno;

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,6 +66,16 @@ static int open_source(struct bt_ctx *c)
 	return BT_EXIT_SOURCE;
 }
 
+/* Its device differs from its parent's. */
+static bool is_mount_point(const char *path)
+{
+	char parent[PATH_MAX + 4];
+	struct stat a, b;
+
+	snprintf(parent, sizeof(parent), "%s/..", path);
+	return stat(path, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
 int bt_ctx_open(struct bt_ctx *c, const struct bt_dirs *d, const char *block,
 		int flags)
 {
@@ -83,6 +94,13 @@ int bt_ctx_open(struct bt_ctx *c, const struct bt_dirs *d, const char *block,
 		goto fail;
 	if ((flags & BT_CTX_SOURCE) && (rc = open_source(c)))
 		goto fail;
+	if ((flags & BT_CTX_REMOTE) && c->block.remote_is_mount && !is_mount_point(c->block.remote)) {
+		snprintf(c->err, sizeof(c->err),
+			 "remote %s is not mounted (it was a mount point when block '%s' was "
+			 "added); mount it and retry", c->block.remote, c->block.name);
+		rc = BT_EXIT_REMOTE;
+		goto fail;
+	}
 	if (flags & BT_CTX_REMOTE) {
 		rc = bt_remote_open(&c->remote, &c->block, 0, c->err, sizeof(c->err));
 		if (rc < 0) {

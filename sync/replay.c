@@ -28,50 +28,13 @@
 #include "btsoot/log.h"
 #include "btsoot/pathsafe.h"
 #include "dirty.h"
+#include "batch.h"
 #include "replay.h"
 
 #define BATCH_ROWS 100000
 #define SMALL_FILE (64 * 1024)
 #define MAX_TRIES 3
 
-struct batch {
-	struct bt_op_rec *v;
-	size_t n, cap;
-};
-
-static int collect(const struct bt_op_rec *r, void *arg)
-{
-	struct batch *b = arg;
-	struct bt_op_rec *d;
-
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 1024;
-		struct bt_op_rec *v = realloc(b->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		b->v = v;
-		b->cap = cap;
-	}
-	d = &b->v[b->n];
-	*d = *r;
-	d->path = strdup(r->path);
-	d->path2 = r->path2 ? strdup(r->path2) : NULL;
-	if (!d->path || (r->path2 && !d->path2)) {
-		bt_op_rec_free(d);
-		return -ENOMEM;
-	}
-	b->n++;
-	return 0;
-}
-
-static void batch_free(struct batch *b)
-{
-	for (size_t i = 0; i < b->n; i++)
-		bt_op_rec_free(&b->v[i]);
-	free(b->v);
-	memset(b, 0, sizeof(*b));
-}
 
 static bool reserved(const char *p)
 {
@@ -204,7 +167,7 @@ static void say_error(struct bt_ctx *c, const char *what, const char *rel, int r
 		 bt_path_printable(rel, p, sizeof(p)), c->block.remote, strerror(-rc));
 }
 
-static int namespace_phase(struct bt_ctx *c, struct batch *b, struct bt_dirty_set *dirty,
+static int namespace_phase(struct bt_ctx *c, struct bt_batch *b, struct bt_dirty_set *dirty,
 			   struct bt_replay_stats *st)
 {
 	int64_t done = 0;
@@ -463,7 +426,7 @@ static uint32_t carry_mode(const struct bt_dirty *e)
 }
 
 /* Entries the source had moved on from, as rows for the pending table. */
-static int carry_over(struct bt_dirty_set *d, struct batch *out)
+static int carry_over(struct bt_dirty_set *d, struct bt_batch *out)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		struct bt_dirty *e = &d->v[i];
@@ -474,12 +437,12 @@ static int carry_over(struct bt_dirty_set *d, struct batch *out)
 		int rc = 0;
 
 		if (e->path && !e->ext.n && (e->flags & BT_DIRTY_CARRY))
-			rc = collect(&r, out);
+			rc = bt_batch_collect(&r, out);
 		for (size_t k = 0; rc == 0 && e->path && k < e->ext.n; k++) {
 			r.op = BT_OP_WRITE;
 			r.off = e->ext.v[k].off;
 			r.len = e->ext.v[k].end - e->ext.v[k].off;
-			rc = collect(&r, out);
+			rc = bt_batch_collect(&r, out);
 		}
 		if (rc < 0)
 			return rc;
@@ -489,8 +452,8 @@ static int carry_over(struct bt_dirty_set *d, struct batch *out)
 
 static int load_pending(struct bt_ctx *c, struct bt_dirty_set *d)
 {
-	struct batch p = { 0 };
-	int rc = bt_pending_read(c->j, collect, &p);
+	struct bt_batch p = { 0 };
+	int rc = bt_pending_read(c->j, bt_batch_collect, &p);
 
 	for (size_t i = 0; rc == 0 && i < p.n; i++) {
 		struct bt_op_rec *r = &p.v[i];
@@ -512,14 +475,14 @@ static int load_pending(struct bt_ctx *c, struct bt_dirty_set *d)
 				e->tries = tries;
 		}
 	}
-	batch_free(&p);
+	bt_batch_free(&p);
 	return rc;
 }
 
 static int finish_batch(struct bt_ctx *c, int64_t end, struct bt_dirty_set *d,
 			struct bt_replay_stats *st)
 {
-	struct batch keep = { 0 };
+	struct bt_batch keep = { 0 };
 	int rc = carry_over(d, &keep);
 
 	rc = rc ? rc : bt_journal_begin(c->j);
@@ -533,20 +496,20 @@ static int finish_batch(struct bt_ctx *c, int64_t end, struct bt_dirty_set *d,
 	rc = rc ? rc : bt_journal_commit(c->j);
 	if (rc)
 		bt_journal_rollback(c->j);
-	batch_free(&keep);
+	bt_batch_free(&keep);
 	return rc;
 }
 
 static int one_batch(struct bt_ctx *c, int64_t after, int64_t upto, int64_t *end,
 		     struct bt_replay_stats *st)
 {
-	struct batch b = { 0 };
+	struct bt_batch b = { 0 };
 	struct bt_dirty_set d;
 	int rc;
 
 	bt_dirty_init(&d);
 	rc = load_pending(c, &d);
-	rc = rc ? rc : bt_journal_read(c->j, after, upto, BATCH_ROWS, collect, &b);
+	rc = rc ? rc : bt_journal_read(c->j, after, upto, BATCH_ROWS, bt_batch_collect, &b);
 	if (rc < 0) {
 		snprintf(c->err, sizeof(c->err), "reading journal %s: %s",
 			 c->block.journal, strerror(-rc));
@@ -570,7 +533,7 @@ static int one_batch(struct bt_ctx *c, int64_t after, int64_t upto, int64_t *end
 		snprintf(c->err, sizeof(c->err), "replay of block '%s': %s", c->block.name,
 			 strerror(-rc));
 out:
-	batch_free(&b);
+	bt_batch_free(&b);
 	bt_dirty_free(&d);
 	return rc;
 }

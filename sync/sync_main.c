@@ -19,17 +19,22 @@
 #include "config.h"
 #include "cli.h"
 #include "context.h"
+#include "plan.h"
+#include "safety.h"
 #include "replay.h"
 #include "rescan.h"
 
 struct args {
 	struct bt_cli cli;
 	bool verbose;
+	bool dry_run; /* print the plan, change nothing */
+	bool force;   /* past the empty-source and mass-deletion checks */
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: btsoot-sync [--config-dir DIR] [--state-dir DIR] [-v] [-q] <block>\n"
+	fprintf(f, "usage: btsoot-sync [--config-dir DIR] [--state-dir DIR] [-v] [-q] "
+		   "[-n|--dry-run] [--force] <block>\n"
 		   "Replays the block's journal onto its remote (see btsoot-sync(8)).\n");
 }
 
@@ -37,9 +42,14 @@ static bool sync_opt(int ch, const char *arg, void *ctx)
 {
 	struct args *a = ctx;
 
-	if (ch != 'v')
+	if (ch == 'v')
+		a->verbose = true;
+	else if (ch == 'n')
+		a->dry_run = true;
+	else if (ch == 'F')
+		a->force = true;
+	else
 		return false;
-	a->verbose = true;
 	return true;
 }
 
@@ -47,11 +57,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option extra[] = {
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'F' },
 		{ 0 }
 	};
 
 	a->cli = (struct bt_cli){ .prog = "btsoot-sync", .usage = usage };
-	return bt_cli_parse(&a->cli, argc, argv, extra, "v", sync_opt, a);
+	return bt_cli_parse(&a->cli, argc, argv, extra, "vn", sync_opt, a);
 }
 
 /* Why the journal cannot be trusted alone, or NULL. */
@@ -110,6 +122,7 @@ static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_STEP, 0);
 	rc = rc ? rc : bt_meta_set(c->j, BT_META_FIRST_SYNC, "1");
 	rc = rc ? rc : bt_meta_set(c->j, BT_META_NEEDS_RESCAN, "0");
+	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_MIRROR_ENTRIES, st.entries);
 	if (rc == 0 && bt_ctx_daemon_pid(c) == 0)
 		rc = bt_meta_set(c->j, BT_META_STATE, "clean");
 	rc = rc ? rc : bt_journal_commit(c->j);
@@ -162,14 +175,41 @@ static void changes_cutoff(struct timespec *t, int flush_rc)
 	}
 }
 
+/* --dry-run when the journal alone cannot be trusted: the rescan that would
+ * run, reporting instead of repairing. */
+static int dry_rescan(struct bt_ctx *c, struct args *a, const char *why)
+{
+	struct bt_rescan_opts o = {
+		.mode = BT_CMP_QUICK, .on_diff = print_diff, .arg = &a->verbose,
+	};
+	struct bt_rescan_stats st;
+	int rc;
+
+	printf("btsoot-sync: block '%s' (dry run): %s; a full rescan would run\n",
+	       c->block.name, why);
+	rc = bt_rescan(&c->remote, c->srcfd, &o, &st);
+	if (rc < 0) {
+		snprintf(c->err, sizeof(c->err), "rescan of block '%s' stopped: %s",
+			 c->block.name, strerror(-rc));
+		return bt_exit_for_errno(rc);
+	}
+	printf("btsoot-sync: block '%s' (dry run): %" PRId64 " entries compared, %" PRId64
+	       " differences would be fixed\n", c->block.name, st.entries, st.differences);
+	return BT_EXIT_OK;
+}
+
 static int sync_block(struct bt_ctx *c, struct args *a)
 {
 	struct bt_replay_stats st;
+	struct bt_plan plan;
 	const char *why;
 	int64_t upto = 0;
 	struct timespec t0, t1;
 	int rc;
 
+	rc = bt_check_source(c, a->force);
+	if (rc)
+		return rc;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	fs_now(c, &c->changes_after);
 	/* A running daemon commits what it holds, so we see every change
@@ -180,12 +220,19 @@ static int sync_block(struct bt_ctx *c, struct args *a)
 			"last second are left for the next sync");
 	changes_cutoff(&c->changes_after, rc);
 	why = rescan_reason(c);
+	if (why && a->dry_run)
+		return dry_rescan(c, a, why);
 	if (why && (rc = rescan(c, a, why)) < 0)
 		return bt_exit_for_errno(rc);
 	bt_journal_max_seq(c->j, &upto);
+	rc = bt_check_plan(c, upto, &(struct bt_plan_opts){ a->force, a->dry_run, a->verbose },
+			   &plan);
+	if (rc || a->dry_run)
+		return rc;
 	rc = bt_replay(c, upto, &st);
 	if (rc < 0)
 		return rc == -ENOMEM ? BT_EXIT_INTERNAL : bt_exit_for_errno(rc);
+	bt_mirror_entries_add(c, plan.created - plan.deleted);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	bt_meta_set_i64(c->j, BT_META_LAST_SYNC, (int64_t)time(NULL));
 	bt_meta_set_i64(c->j, BT_META_LAST_SYNC_BYTES, c->remote.st.bytes_written);

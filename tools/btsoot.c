@@ -16,6 +16,7 @@
 #include "btsoot/exitcodes.h"
 #include "btsoot/journal.h"
 #include "btsoot/lockfile.h"
+#include "btsoot/mounts.h"
 #include "btsoot/log.h"
 #include "btsoot/pathsafe.h"
 #include "btsoot/remote.h"
@@ -67,7 +68,7 @@ static bool is_mount_point(const char *path)
 static int cmd_add(const struct bt_dirs *d, int argc, char **argv)
 {
 	char err[PATH_MAX + 256];
-	struct bt_block b = { .trash_days = 30 };
+	struct bt_block b = { .trash_days = 30, .max_delete_percent = 50 };
 	struct bt_journal *j;
 	struct bt_remote r;
 	int rc;
@@ -97,6 +98,7 @@ static int cmd_add(const struct bt_dirs *d, int argc, char **argv)
 		return BT_EXIT_USAGE;
 	}
 	b.remote_is_mount = is_mount_point(b.remote);
+	b.source_is_mount = bt_other_mount_at(b.source);
 	if (bt_block_save(d, &b, false, err, sizeof(err)) < 0) {
 		bt_err("%s", err);
 		return BT_EXIT_USAGE;

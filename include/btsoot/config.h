@@ -19,7 +19,10 @@
  * Block file format: "key = value" lines, '#' comments, blank lines ignored.
  * Keys: source (absolute path), remote (absolute path), id (uuid written by
  * `btsoot add`), trash_days (integer >= 0, default 30),
- * remote_is_mount (0/1: remote was a mount point when added).
+ * remote_is_mount (0/1: remote was a mount point when added),
+ * source_is_mount (0/1: another filesystem was mounted at the source when
+ * added), max_delete_percent (0..100, default 50: a sync that would delete
+ * more than this share of the mirror stops before its first change).
  * An unknown key or malformed line is an error naming file and line.
  */
 #ifndef BTSOOT_CONFIG_H
@@ -48,6 +51,8 @@ struct bt_block {
 	char id[40];
 	int trash_days;
 	bool remote_is_mount;
+	bool source_is_mount;
+	int max_delete_percent;
 	/* derived by bt_block_load from bt_dirs, not stored in the file: */
 	char state[PATH_MAX];   /* <state_dir>/<name> */
 	char journal[PATH_MAX]; /* <state>/journal.db */

@@ -96,6 +96,7 @@ void bt_op_rec_free(struct bt_op_rec *r); /* frees the strings, not r */
 #define BT_META_LAST_VERIFY "last_verify"    /* unix time */
 #define BT_META_LAST_VERIFY_RESULT "last_verify_result" /* "equal", "N differences", "error: ..." */
 #define BT_META_FLUSH_GEN "flush_gen"        /* bumped by btsootfs after each SIGUSR1 flush */
+#define BT_META_MIRROR_ENTRIES "mirror_entries" /* entries the remote mirror holds (rescan count, kept up by replays) */
 
 enum bt_journal_flags {
 	BT_J_CREATE = 1,   /* create the file and schema if missing */

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "btsoot/exitcodes.h"
+#include "btsoot/mounts.h"
+#include "btsoot/pathsafe.h"
+#include "safety.h"
+
+#define SHOW_DELETIONS 20 /* paths listed when a plan is refused */
+
+/* Does directory fd hold any entry other than the reserved .btsoot? */
+static bool has_entries(int fd)
+{
+	int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *e;
+	bool any = false;
+
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return true; /* unreadable: let the sync say why */
+	}
+	while (!any && (e = readdir(d)))
+		any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		      strcmp(e->d_name, BT_REMOTE_AREA);
+	closedir(d);
+	return any;
+}
+
+int bt_check_source(struct bt_ctx *c, bool force)
+{
+	const char *src = c->block.source;
+
+	if (c->block.source_is_mount && !bt_other_mount_at(src)) {
+		snprintf(c->err, sizeof(c->err),
+			 "source %s is not mounted (a filesystem was mounted there when block "
+			 "'%s' was added); mount it and retry", src, c->block.name);
+		return BT_EXIT_SOURCE;
+	}
+	if (bt_ctx_daemon_pid(c) > 0 && !bt_btsootfs_at(src)) {
+		snprintf(c->err, sizeof(c->err),
+			 "btsootfs runs for block '%s' but %s is not mounted through it; "
+			 "unmount and remount the block", c->block.name, src);
+		return BT_EXIT_SOURCE;
+	}
+	if (!force && !has_entries(c->srcfd) && has_entries(c->remote.rootfd)) {
+		snprintf(c->err, sizeof(c->err),
+			 "source %s is empty but the remote holds a mirror: is its disk "
+			 "mounted? (--force mirrors the empty source)", src);
+		return BT_EXIT_SOURCE;
+	}
+	return BT_EXIT_OK;
+}
+
+struct show {
+	bool dry_run, verbose;
+	int64_t listed;
+};
+
+static void show_row(void *arg, const struct bt_op_rec *r, bool removes_existing)
+{
+	struct show *s = arg;
+	char p[512], p2[512];
+
+	if (s->dry_run && s->verbose) {
+		printf("%s %s%s%s\n", bt_op_name(r->op), bt_path_printable(r->path, p, sizeof(p)),
+		       r->path2 ? " -> " : "",
+		       r->path2 ? bt_path_printable(r->path2, p2, sizeof(p2)) : "");
+	} else if (!s->dry_run && removes_existing && s->listed++ < SHOW_DELETIONS) {
+		fprintf(stderr, "btsoot-sync: would delete %s\n",
+			bt_path_printable(r->path, p, sizeof(p)));
+	}
+}
+
+static bool too_many(const struct bt_ctx *c, const struct bt_plan *p, int64_t mirror)
+{
+	if (p->deleted == 0 || mirror <= 0)
+		return false;
+	if (p->deleted >= mirror)
+		return true; /* the whole mirror, whatever the share allows */
+	return p->deleted * 100 > (int64_t)c->block.max_delete_percent * mirror;
+}
+
+int bt_check_plan(struct bt_ctx *c, int64_t upto, const struct bt_plan_opts *o,
+		  struct bt_plan *p)
+{
+	struct show s = { .dry_run = o->dry_run, .verbose = o->verbose };
+	int64_t synced = 0, mirror = 0;
+	int rc;
+
+	bt_meta_get_i64(c->j, BT_META_SYNCED_SEQ, &synced);
+	bt_meta_get_i64(c->j, BT_META_MIRROR_ENTRIES, &mirror);
+	rc = bt_plan_build(c->j, synced, upto, p, (o->dry_run && o->verbose) ? show_row : NULL,
+			   &s);
+	if (rc < 0) {
+		snprintf(c->err, sizeof(c->err), "reading journal %s: %s", c->block.journal,
+			 strerror(-rc));
+		return BT_EXIT_JOURNAL;
+	}
+	if (o->dry_run) {
+		printf("btsoot-sync: block '%s' (dry run): %" PRId64 " rows; would create %" PRId64
+		       ", rename %" PRId64 ", delete %" PRId64 " of about %" PRId64
+		       " mirrored entries, copy data named by %" PRId64 " rows, update metadata "
+		       "from %" PRId64 " rows (%" PRId64 " short-lived objects skipped)\n",
+		       c->block.name, p->rows, p->created, p->renamed, p->deleted, mirror,
+		       p->data_rows, p->meta_rows, p->dropped);
+		return BT_EXIT_OK;
+	}
+	if (o->force || !too_many(c, p, mirror))
+		return BT_EXIT_OK;
+	bt_plan_build(c->j, synced, upto, p, show_row, &s);
+	if (s.listed > SHOW_DELETIONS)
+		fprintf(stderr, "btsoot-sync: ... and %" PRId64 " more\n", s.listed - SHOW_DELETIONS);
+	snprintf(c->err, sizeof(c->err),
+		 "block '%s': this sync would delete %" PRId64 " of about %" PRId64
+		 " mirrored entries (limit %d%%); nothing was changed. Check the source, "
+		 "then run with --force to apply", c->block.name, p->deleted, mirror,
+		 c->block.max_delete_percent);
+	return BT_EXIT_SAFETY;
+}
+
+void bt_mirror_entries_set(struct bt_ctx *c, int64_t n)
+{
+	bt_meta_set_i64(c->j, BT_META_MIRROR_ENTRIES, n < 0 ? 0 : n);
+}
+
+void bt_mirror_entries_add(struct bt_ctx *c, int64_t delta)
+{
+	int64_t n = 0;
+
+	bt_meta_get_i64(c->j, BT_META_MIRROR_ENTRIES, &n);
+	bt_mirror_entries_set(c, n + delta);
+}

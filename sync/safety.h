@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Checks a sync makes before its first change to the remote: is the source
+ * really the source (mounted, not empty), and would the plan delete more of
+ * the mirror than the block allows (max_delete_percent)?
+ */
+#ifndef BTSOOT_SYNC_SAFETY_H
+#define BTSOOT_SYNC_SAFETY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "context.h"
+#include "plan.h"
+
+/* BT_EXIT_OK, or BT_EXIT_SOURCE with c->err set. force passes an empty
+ * source (never an unmounted one). */
+int bt_check_source(struct bt_ctx *c, bool force);
+
+struct bt_plan_opts {
+	bool force, dry_run, verbose;
+};
+
+/* Builds the plan of rows (synced_seq, upto]; prints it for a dry run;
+ * BT_EXIT_SAFETY (c->err set, the paths it would delete on stderr) when it
+ * deletes too much and !force. */
+int bt_check_plan(struct bt_ctx *c, int64_t upto, const struct bt_plan_opts *o,
+		  struct bt_plan *p);
+
+/* Keeps meta mirror_entries: set after a rescan, moved by a replay. */
+void bt_mirror_entries_set(struct bt_ctx *c, int64_t n);
+void bt_mirror_entries_add(struct bt_ctx *c, int64_t delta);
+
+#endif
