@@ -77,6 +77,7 @@ static int count_row(struct bt_plan *p, struct ino_set *born, const struct bt_op
 	case BT_OP_RMDIR:
 		removes_existing = !set_has(born, r->ino);
 		p->deleted += removes_existing;
+		p->died_young += !removes_existing;
 		break;
 	case BT_OP_WRITE:
 	case BT_OP_TRUNCATE:

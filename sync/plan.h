@@ -19,6 +19,7 @@ struct bt_plan {
 	int64_t created;   /* files, directories, links, nodes created */
 	int64_t renamed;
 	int64_t deleted;   /* removals of objects the remote holds today */
+	int64_t died_young;/* removals of objects created inside the range */
 	int64_t data_rows; /* WRITE/TRUNCATE rows: files whose bytes changed */
 	int64_t meta_rows; /* META/XATTR rows */
 };

@@ -232,7 +232,7 @@ static int sync_block(struct bt_ctx *c, struct args *a)
 	rc = bt_replay(c, upto, &st);
 	if (rc < 0)
 		return rc == -ENOMEM ? BT_EXIT_INTERNAL : bt_exit_for_errno(rc);
-	bt_mirror_entries_add(c, plan.created - plan.deleted);
+	bt_mirror_entries_add(c, plan.created - plan.died_young - plan.deleted);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	bt_meta_set_i64(c->j, BT_META_LAST_SYNC, (int64_t)time(NULL));
 	bt_meta_set_i64(c->j, BT_META_LAST_SYNC_BYTES, c->remote.st.bytes_written);
