@@ -4,12 +4,14 @@
  * .btsoot/trash/<run>/<rel>, on the remote's own filesystem, so an
  * accidental rm -rf on the source never destroys the mirror.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "btsoot/log.h"
@@ -133,4 +135,303 @@ int bt_remote_retire(struct bt_remote *r, const char *rel)
 int bt_remote_remove(struct bt_remote *r, const char *rel)
 {
 	return bt_remote_retire(r, rel);
+}
+
+/* ---- Pruning ---------------------------------------------------------
+ *
+ * What lies in the trash came from the remote, which others can write:
+ * it is untrusted. Every step is an *at() call on a descriptor reached by
+ * descending with O_NOFOLLOW from the trash itself, a symlink is unlinked
+ * like a file, and a directory on another filesystem (a mount point) stops
+ * the run folder rather than being emptied. To climb back up, ".." is
+ * opened and must be the very directory (device, inode) we came down from,
+ * so a directory moved elsewhere meanwhile is never emptied from outside.
+ */
+
+bool bt_trash_run_time(const char *name, time_t *when)
+{
+	struct tm tm = { 0 }, back;
+	time_t t;
+
+	if (strlen(name) != 16 || name[8] != 'T' || name[15] != 'Z')
+		return false;
+	for (int i = 0; i < 15; i++)
+		if (i != 8 && (name[i] < '0' || name[i] > '9'))
+			return false;
+	sscanf(name, "%4d%2d%2dT%2d%2d%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	       &tm.tm_hour, &tm.tm_min, &tm.tm_sec);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	back = tm;
+	t = timegm(&back);
+	/* timegm normalises 20261341 into a real date: refuse what moved. */
+	if (t == (time_t)-1 || back.tm_year != tm.tm_year || back.tm_mon != tm.tm_mon ||
+	    back.tm_mday != tm.tm_mday || back.tm_hour != tm.tm_hour ||
+	    back.tm_min != tm.tm_min || back.tm_sec != tm.tm_sec)
+		return false;
+	*when = t;
+	return true;
+}
+
+/* One directory level on the way down. */
+struct frame {
+	dev_t dev;
+	ino_t ino;
+	char *name;     /* its name in the level above */
+	char **subdirs; /* found by the last scan, still to empty */
+	size_t n, cap;
+};
+
+struct prune {
+	struct frame *v;
+	size_t depth, cap;
+	dev_t rootdev;
+	int cur; /* descriptor of v[depth - 1] */
+};
+
+static int push_name(struct frame *f, const char *name)
+{
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 16;
+		char **v = realloc(f->subdirs, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		f->subdirs = v;
+		f->cap = cap;
+	}
+	f->subdirs[f->n] = strdup(name);
+	if (!f->subdirs[f->n])
+		return -ENOMEM;
+	f->n++;
+	return 0;
+}
+
+static void free_frame(struct frame *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->subdirs[i]);
+	free(f->subdirs);
+	free(f->name);
+}
+
+/* Unlinks every non-directory of the current level and queues its
+ * subdirectories; *seen counts the entries met. Entries vanishing meanwhile
+ * are fine. Removing while reading may make some filesystems (NFS, SMB)
+ * skip names, which is why the caller scans again until a scan sees none. */
+static int scan_level(struct prune *p, int *seen)
+{
+	struct frame *f = &p->v[p->depth - 1];
+	int fd = openat(p->cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+
+	*seen = 0;
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (errno = 0; rc == 0 && (e = readdir(d)); errno = 0) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		(*seen)++;
+		if (fstatat(p->cur, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			rc = errno == ENOENT ? 0 : -errno;
+		else if (S_ISDIR(st.st_mode))
+			rc = push_name(f, e->d_name);
+		else if (unlinkat(p->cur, e->d_name, 0) < 0 && errno != ENOENT)
+			rc = -errno;
+	}
+	if (rc == 0 && errno)
+		rc = -errno;
+	closedir(d);
+	return rc;
+}
+
+static int push_frame(struct prune *p, int fd, const char *name)
+{
+	struct stat st;
+	struct frame *f;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (p->depth && st.st_dev != p->rootdev)
+		return -EXDEV; /* a mount point inside the trash: not ours to empty */
+	if (p->depth == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		struct frame *v = realloc(p->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		p->v = v;
+		p->cap = cap;
+	}
+	f = &p->v[p->depth];
+	*f = (struct frame){ .dev = st.st_dev, .ino = st.st_ino, .name = strdup(name) };
+	if (!f->name)
+		return -ENOMEM;
+	if (!p->depth)
+		p->rootdev = st.st_dev;
+	p->depth++;
+	return 0;
+}
+
+/* Into subdirectory name of the current level (which may meanwhile be gone,
+ * or have become something else: then it is simply unlinked). */
+static int go_down(struct prune *p, const char *name)
+{
+	int fd = openat(p->cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP))
+		return unlinkat(p->cur, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+	if (fd < 0)
+		return -errno;
+	rc = push_frame(p, fd, name);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	close(p->cur);
+	p->cur = fd;
+	return 0;
+}
+
+/* Back to the level above (which must be the one we came from) and
+ * removes the now empty level we left. */
+static int go_up(struct prune *p)
+{
+	struct frame *f = &p->v[p->depth - 1], *up = &p->v[p->depth - 2];
+	int fd = openat(p->cur, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || st.st_dev != up->dev || st.st_ino != up->ino) {
+		close(fd);
+		return -ESTALE; /* moved while we were inside: stop here */
+	}
+	close(p->cur);
+	p->cur = fd;
+	if (unlinkat(fd, f->name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		rc = -errno;
+	free_frame(f);
+	p->depth--;
+	return rc;
+}
+
+/* Empties one level step: scan it, or enter its next subdirectory, or
+ * leave it when a scan found it empty. Sets *done at the run folder's end. */
+static int prune_step(struct prune *p, bool *done)
+{
+	struct frame *f = &p->v[p->depth - 1];
+	int seen, rc;
+
+	if (f->n) {
+		char *name = f->subdirs[--f->n];
+
+		rc = go_down(p, name);
+		free(name);
+		return rc;
+	}
+	rc = scan_level(p, &seen);
+	if (rc < 0 || seen)
+		return rc;
+	if (p->depth == 1) {
+		*done = true;
+		return 0;
+	}
+	return go_up(p);
+}
+
+/* Removes the run folder run (any type) from the trash (trashfd). */
+static int remove_run(int trashfd, const char *run)
+{
+	struct prune p = { .cur = -1 };
+	bool done = false;
+	int rc;
+
+	p.cur = openat(trashfd, run, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (p.cur < 0 && (errno == ENOTDIR || errno == ELOOP))
+		return unlinkat(trashfd, run, 0) < 0 ? -errno : 0; /* planted, not a run */
+	if (p.cur < 0)
+		return -errno;
+	rc = push_frame(&p, p.cur, run);
+	while (rc == 0 && !done)
+		rc = prune_step(&p, &done);
+	close(p.cur);
+	if (rc == 0 && unlinkat(trashfd, run, AT_REMOVEDIR) < 0)
+		rc = -errno;
+	for (size_t i = 0; i < p.depth; i++)
+		free_frame(&p.v[i]);
+	free(p.v);
+	return rc;
+}
+
+static bool run_expired(const struct bt_remote *r, const char *name, int keep_days,
+			time_t now)
+{
+	time_t when;
+
+	if (!bt_trash_run_time(name, &when) || !strcmp(name, r->run))
+		return false;
+	return keep_days == 0 || (int64_t)when < (int64_t)now - (int64_t)keep_days * 86400;
+}
+
+/* The expired run names, read before anything is removed. */
+static int expired_runs(struct bt_remote *r, int tfd, int keep_days, time_t now,
+			struct frame *list)
+{
+	int fd = openat(tfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (errno = 0; rc == 0 && (e = readdir(d)); errno = 0)
+		if (run_expired(r, e->d_name, keep_days, now))
+			rc = push_name(list, e->d_name);
+	if (rc == 0 && errno)
+		rc = -errno;
+	closedir(d);
+	return rc;
+}
+
+int bt_trash_prune(struct bt_remote *r, int keep_days, time_t now, int64_t *removed)
+{
+	struct frame list = { 0 };
+	int tfd, rc;
+
+	*removed = 0;
+	if (keep_days < 0)
+		return -EINVAL;
+	tfd = bt_open_beneath(r->areafd, "trash", O_RDONLY | O_DIRECTORY, 0);
+	if (tfd == -ENOENT)
+		return 0; /* nothing was ever retired */
+	if (tfd < 0)
+		return tfd;
+	rc = expired_runs(r, tfd, keep_days, now, &list);
+	for (size_t i = 0; i < list.n; i++) {
+		int one = remove_run(tfd, list.subdirs[i]);
+
+		if (one == 0)
+			(*removed)++;
+		else if (rc == 0)
+			rc = one; /* the others are still pruned */
+	}
+	free_frame(&list);
+	close(tfd);
+	return rc;
 }

@@ -240,6 +240,13 @@ static int sync_block(struct bt_ctx *c, struct args *a)
 	 * next cron run. */
 	if (st.needs_rescan && (rc = rescan(c, a, "some changes could not be followed")) < 0)
 		return bt_exit_for_errno(rc);
+	{
+		int64_t pruned = 0;
+		int prc = bt_trash_prune(&c->remote, c->block.trash_days, time(NULL), &pruned);
+
+		if (prc < 0)
+			bt_warn("block '%s': pruning the trash: %s", c->block.name, strerror(-prc));
+	}
 	if (!a->cli.quiet)
 		printf("btsoot-sync: block '%s': %" PRId64 " rows replayed (%" PRId64
 		       " compacted away), %" PRId64 " files copied, %" PRId64

@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 	rc = bt_ctx_open(&c, &a.cli.dirs, a.cli.block, BT_CTX_JOURNAL | BT_CTX_REMOTE |
-			 BT_CTX_SOURCE | (a.repair ? BT_CTX_LOCK : 0));
+			 BT_CTX_SOURCE | BT_CTX_LOCK); /* opening the remote empties .btsoot/tmp */
 	if (rc) {
 		bt_err("%s", c.err);
 		return rc;

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * btsoot restore <block> [path] [--to DIR]: copy back from the remote into
- * a NEW directory; nothing is ever deleted. It runs the sync's own rescan
- * with the roles swapped: the remote is read, the target is written, both
- * reached only beneath their root descriptors.
+ * btsoot restore <block> [path] [--to DIR | --in-place [--override]]
+ *                [--as-of DATE]
+ *
+ * Copies back from the remote, never deleting anything: into a NEW (or
+ * empty) directory, or, with --in-place, over the live source while the
+ * block is unmounted, setting aside every differing entry first. --as-of
+ * brings back what the trash says existed at DATE (restore.h has how).
+ * The remote is only read; the walk is in restore_walk.c.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,80 +22,153 @@
 
 #include "btsoot/config.h"
 #include "btsoot/exitcodes.h"
+#include "btsoot/lockfile.h"
 #include "btsoot/log.h"
+#include "btsoot/mounts.h"
 #include "btsoot/pathsafe.h"
 #include "btsoot/remote.h"
-#include "rescan.h"
+#include "restore.h"
 
-static int mkdirs(int base, const char *rel)
+#define COUNTDOWN_SECONDS 15
+#define USAGE "usage: btsoot restore <block> [path] [--to DIR | --in-place [--override]] " \
+	      "[--as-of YYYY-mm-dd[THH:MM:SS]]"
+
+struct args {
+	const char *block, *path, *to, *date_text;
+	bool in_place, override, has_date;
+	time_t as_of;
+};
+
+/* "YYYY-mm-dd" (midnight) or "YYYY-mm-ddTHH:MM:SS", UTC, optional 'Z'. */
+static int parse_date(const char *s, time_t *out)
 {
-	char *copy = strdup(rel), *save = NULL, *c;
-	int fd = dup(base);
+	struct tm tm = { 0 }, back;
+	const char *end = strptime(s, "%Y-%m-%d", &tm);
 
-	for (c = strtok_r(copy, "/", &save); c && fd >= 0; c = strtok_r(NULL, "/", &save)) {
-		int next;
+	if (end && *end == 'T')
+		end = strptime(end + 1, "%H:%M:%S", &tm);
+	if (end && *end == 'Z')
+		end++;
+	if (!end || *end || strlen(s) < 10)
+		return -EINVAL;
+	back = tm;
+	*out = timegm(&back);
+	/* strptime takes "2026-02-30": refuse what timegm had to move. */
+	return back.tm_mday == tm.tm_mday && back.tm_mon == tm.tm_mon ? 0 : -EINVAL;
+}
 
-		if (mkdirat(fd, c, 0700) < 0 && errno != EEXIST) {
-			close(fd);
-			fd = -errno;
-			break;
-		}
-		next = bt_open_beneath(fd, c, O_PATH | O_DIRECTORY, 0);
-		close(fd);
-		fd = next;
+static int usage_error(const char *what, const char *arg)
+{
+	bt_err("%s%s%s; " USAGE, what, arg ? " " : "", arg ? arg : "");
+	return BT_EXIT_USAGE;
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	*a = (struct args){ .block = argc > 1 ? argv[1] : NULL, .path = NULL };
+	if (argc < 2)
+		return usage_error("missing block name", NULL);
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--to") && i + 1 < argc)
+			a->to = argv[++i];
+		else if (!strcmp(argv[i], "--as-of") && i + 1 < argc)
+			a->date_text = argv[++i];
+		else if (!strcmp(argv[i], "--in-place"))
+			a->in_place = true;
+		else if (!strcmp(argv[i], "--override"))
+			a->override = true;
+		else if (argv[i][0] == '-' || a->path)
+			return usage_error("unexpected argument", argv[i]);
+		else
+			a->path = argv[i];
 	}
+	if (!a->path)
+		a->path = "";
+	if (a->in_place && a->to)
+		return usage_error("--in-place restores into the source: it takes no --to", NULL);
+	if (a->override && !a->in_place)
+		return usage_error("--override only skips the wait of --in-place", NULL);
+	if (a->date_text && parse_date(a->date_text, &a->as_of) < 0)
+		return usage_error("--as-of wants YYYY-mm-dd or YYYY-mm-ddTHH:MM:SS (UTC), not",
+				   a->date_text);
+	a->has_date = a->date_text != NULL;
+	if (!bt_path_valid(a->path)) {
+		bt_err("invalid path '%s': give it relative to the block root, without '..'",
+		       a->path);
+		return BT_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* ---- The target ---- */
+
+/* Canonical form of p, which may not exist yet (its parent must). */
+static int canonical(const char *p, char *out)
+{
+	char *copy, *dir, *base;
+	char parent[PATH_MAX];
+	int rc = 0;
+
+	if (realpath(p, out))
+		return 0;
+	copy = strdup(p);
+	base = copy ? strdup(basename(copy)) : NULL;
+	dir = copy ? dirname(copy) : NULL;
+	if (!base)
+		rc = -ENOMEM;
+	else if (!realpath(dir, parent))
+		rc = -errno;
+	else if (snprintf(out, PATH_MAX, "%s/%s", strcmp(parent, "/") ? parent : "",
+			  base) >= PATH_MAX)
+		rc = -ENAMETOOLONG;
+	free(base);
 	free(copy);
-	return fd;
+	return rc;
 }
 
-/* A bt_remote writing into dir (with a scratch area under it). */
-static int open_target(struct bt_remote *t, const char *dir, const char *sub)
+static bool inside(const char *path, const char *dir)
 {
-	int top;
+	size_t n = strlen(dir);
 
-	memset(t, 0, sizeof(*t));
-	t->trashfd = -1;
-	t->is_root = geteuid() == 0;
-	snprintf(t->run, sizeof(t->run), "restore");
-	top = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (top < 0)
-		return -errno;
-	if (mkdirat(top, BT_REMOTE_AREA, 0700) < 0 && errno != EEXIST)
-		goto fail;
-	t->areafd = bt_open_beneath(top, BT_REMOTE_AREA, O_PATH | O_DIRECTORY, 0);
-	if (t->areafd < 0 || (mkdirat(t->areafd, "tmp", 0700) < 0 && errno != EEXIST))
-		goto fail;
-	t->tmpfd = bt_open_beneath(t->areafd, "tmp", O_PATH | O_DIRECTORY, 0);
-	t->rootfd = mkdirs(top, sub);
-	close(top);
-	return t->tmpfd < 0 ? t->tmpfd : t->rootfd < 0 ? t->rootfd : 0;
-fail:
-	close(top);
-	return -errno;
+	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0' || n == 1);
 }
 
-static void close_target(struct bt_remote *t, const char *dir)
+/* Writing into the live source needs --in-place (with its checks); into
+ * the mirror, never. */
+static int check_target(const struct bt_block *b, const char *target)
 {
-	char p[PATH_MAX + 32];
+	char t[PATH_MAX], src[PATH_MAX], rem[PATH_MAX];
+	int rc = canonical(target, t);
 
-	bt_remote_close(t);
-	snprintf(p, sizeof(p), "%s/%s/tmp", dir, BT_REMOTE_AREA);
-	rmdir(p);
-	snprintf(p, sizeof(p), "%s/%s", dir, BT_REMOTE_AREA);
-	rmdir(p); /* stays only if something had to be set aside */
-}
-
-static int pick_target(const struct bt_block *b, const char *to, char *out, size_t len)
-{
-	time_t now = time(NULL);
-	char stamp[32];
-
-	if (to) {
-		snprintf(out, len, "%s", to);
-	} else {
-		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&now));
-		snprintf(out, len, "%s.restored-%s", b->source, stamp);
+	if (rc < 0) {
+		bt_err("restore target %s: %s", target, strerror(-rc));
+		return BT_EXIT_USAGE;
 	}
+	if (realpath(b->source, src) && inside(t, src)) {
+		bt_err("restore target %s is inside the source of block '%s': use --in-place "
+		       "(with the block unmounted) to restore over the source", target, b->name);
+		return BT_EXIT_USAGE;
+	}
+	if (realpath(b->remote, rem) && inside(t, rem)) {
+		bt_err("restore target %s is inside the remote of block '%s': choose another "
+		       "directory", target, b->name);
+		return BT_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int pick_target(const struct bt_block *b, const char *to, const char *stamp,
+		       char *out, size_t len)
+{
+	int rc;
+
+	if (to)
+		snprintf(out, len, "%s", to);
+	else
+		snprintf(out, len, "%s.restored-%s", b->source, stamp);
+	rc = check_target(b, out);
+	if (rc)
+		return rc;
 	if (mkdir(out, 0700) == 0)
 		return 0;
 	if (errno == EEXIST && rmdir(out) == 0 && mkdir(out, 0700) == 0)
@@ -100,105 +178,270 @@ static int pick_target(const struct bt_block *b, const char *to, char *out, size
 	return BT_EXIT_USAGE;
 }
 
-static int restore_path(struct bt_remote *src, struct bt_remote *t, const char *path,
-			struct bt_rescan_stats *st)
+/* A bt_remote writing into dir; its scratch area comes with open_area. */
+static int open_target(struct bt_remote *t, const char *dir)
 {
-	struct bt_rescan_opts o = { .mode = BT_CMP_QUICK, .repair = true, .progress = isatty(2) };
-	int fd = bt_open_beneath(src->rootfd, path, O_PATH, 0), rc;
-	struct stat s;
+	memset(t, 0, sizeof(*t));
+	t->areafd = t->tmpfd = t->trashfd = -1;
+	t->is_root = geteuid() == 0;
+	snprintf(t->run, sizeof(t->run), "restore");
+	t->rootfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC); /* given by the user */
+	return t->rootfd < 0 ? -errno : 0;
+}
 
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &s) < 0) {
-		rc = -errno;
-	} else if (S_ISDIR(s.st_mode)) {
-		rc = bt_rescan(t, fd, &o, st);
-	} else if (S_ISREG(s.st_mode)) {
-		int rfd = bt_open_beneath(src->rootfd, path, O_RDONLY, 0);
-		const char *slash = strrchr(path, '/');
+/* dir/.btsoot/tmp, where files are written before their rename into place
+ * (removed again by close_target). Made only when writing starts, so a
+ * restore stopped during its countdown leaves the source as it was. */
+static int open_area(struct bt_remote *t)
+{
+	if (mkdirat(t->rootfd, BT_REMOTE_AREA, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	t->areafd = bt_open_beneath(t->rootfd, BT_REMOTE_AREA, O_PATH | O_DIRECTORY, 0);
+	if (t->areafd < 0)
+		return t->areafd;
+	if (mkdirat(t->areafd, "tmp", 0700) < 0 && errno != EEXIST)
+		return -errno;
+	t->tmpfd = bt_open_beneath(t->areafd, "tmp", O_PATH | O_DIRECTORY, 0);
+	return t->tmpfd < 0 ? t->tmpfd : 0;
+}
 
-		rc = rfd < 0 ? rfd : bt_remote_copy_whole(t, rfd, &s, slash ? slash + 1 : path);
-		if (rfd >= 0)
-			close(rfd);
-		st->entries = 1;
-	} else {
-		rc = -EINVAL;
+static void close_target(struct bt_remote *t)
+{
+	char proc[64];
+	struct stat st;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->rootfd);
+	if (t->areafd >= 0 && fstat(t->rootfd, &st) == 0) {
+		unlinkat(t->areafd, "tmp", AT_REMOVEDIR);
+		/* Removing the area (if empty) must not undo the root's restored times. */
+		if (unlinkat(t->rootfd, BT_REMOTE_AREA, AT_REMOVEDIR) == 0)
+			utimensat(AT_FDCWD, proc, (struct timespec[2]){ st.st_atim, st.st_mtim }, 0);
 	}
-	close(fd);
-	return rc;
+	bt_remote_close(t);
+}
+
+/* ---- In place ---- */
+
+/* Restoring over the source behind a running btsootfs would bypass its
+ * journal, and a sync would then mirror a half-restored tree. */
+static int check_unmounted(const struct bt_block *b)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+	pid_t pid;
+
+	if (bt_btsootfs_at(b->source)) {
+		bt_err("block '%s': %s is mounted (btsootfs); unmount it (fusermount3 -u %s) "
+		       "before restoring in place", b->name, b->source, b->source);
+		return BT_EXIT_SOURCE;
+	}
+	snprintf(path, sizeof(path), "%s/daemon.lock", b->state);
+	pid = bt_lock_holder(path);
+	if (pid > 0) {
+		bt_err("block '%s': btsootfs (pid %d) still runs; unmount it before restoring "
+		       "in place", b->name, (int)pid);
+		return BT_EXIT_SOURCE;
+	}
+	if (stat(b->source, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		bt_err("block '%s': source %s is missing or not a directory", b->name, b->source);
+		return BT_EXIT_SOURCE;
+	}
+	return 0;
+}
+
+/* What will change, then a visible wait the user can interrupt. */
+static int announce(struct bt_restore *rs, const struct args *a, const struct bt_block *b)
+{
+	int rc;
+
+	rs->preview = true;
+	rc = bt_restore_walk(rs, a->path);
+	rs->preview = false;
+	if (rc < 0)
+		return rc;
+	printf("restore into %s: %" PRId64 " entries to write (listed above), %" PRId64
+	       " look unchanged; what differs is first kept as NAME.btsoot-before-restore-%s; "
+	       "nothing is deleted\n", b->source, rs->st.restored, rs->st.unchanged, rs->stamp);
+	fflush(stdout);
+	rs->st = (struct bt_restore_stats){ 0 };
+	for (int s = a->override ? 0 : COUNTDOWN_SECONDS; s > 0; s--) {
+		fprintf(stderr, "\rbtsoot: restoring in place in %2d s (Ctrl-C cancels) ", s);
+		sleep(1);
+	}
+	if (!a->override)
+		fprintf(stderr, "\rbtsoot: restoring in place now%-22s\n", "");
+	return 0;
+}
+
+/* The source changed behind btsootfs' back: the next sync must rescan. */
+static void mark_rescan(const struct bt_block *b)
+{
+	char path[PATH_MAX + 32];
+	const char *why = "btsoot restore --in-place changed the source while unmounted\n";
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", b->state);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, why, strlen(why)) < 0)
+		bt_warn("cannot write %s (%s): run btsoot-verify --repair %s after mounting",
+			path, strerror(errno), b->name);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* ---- The command ---- */
+
+/* The block's sync lock, held for the whole restore: opening the remote
+ * empties its .btsoot/tmp, which would pull a running sync's temp files
+ * from under it, and a sync would prune the trash an --as-of reads. */
+static int take_lock(const struct bt_block *b, int *lockfd)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/sync.lock", b->state);
+	*lockfd = bt_block_make_state_dir(b) < 0 ? -errno : bt_lock_try(path, true);
+	if (*lockfd == -EWOULDBLOCK) {
+		bt_err("a sync or verify --repair of block '%s' is running (pid %d); restore "
+		       "when it is done", b->name, (int)bt_lock_holder(path));
+		return BT_EXIT_BUSY;
+	}
+	if (*lockfd < 0) {
+		bt_err("cannot lock %s: %s", path, strerror(-*lockfd));
+		return BT_EXIT_JOURNAL;
+	}
+	return 0;
+}
+
+/* Its device differs from its parent's. */
+static bool is_mount_point(const char *path)
+{
+	char parent[PATH_MAX + 4];
+	struct stat a, b;
+
+	snprintf(parent, sizeof(parent), "%s/..", path);
+	return stat(path, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+/* The remote, checked like the sync checks it (mount point, marker). */
+static int open_remote(const struct bt_block *b, struct bt_remote *src)
+{
+	char err[PATH_MAX + 256];
+
+	if (b->remote_is_mount && !is_mount_point(b->remote)) {
+		bt_err("remote %s is not mounted (it was a mount point when block '%s' was "
+		       "added); mount it and retry", b->remote, b->name);
+		return BT_EXIT_REMOTE;
+	}
+	if (bt_remote_open(src, b, 0, err, sizeof(err)) < 0) {
+		bt_err("%s", err);
+		return BT_EXIT_REMOTE;
+	}
+	return 0;
+}
+
+static int exit_code(int rc, const struct args *a, const struct bt_block *b,
+		     const char *target)
+{
+	if (rc == -ENOENT) {
+		bt_err("'%s' is not on the remote %s%s%s", *a->path ? a->path : ".", b->remote,
+		       a->has_date ? " nor in its trash after " : "",
+		       a->has_date ? a->date_text : "");
+		return BT_EXIT_USAGE;
+	}
+	bt_err("restore of '%s' from %s into %s failed: %s; rerun after fixing it, nothing "
+	       "was deleted", *a->path ? a->path : ".", b->remote, target, strerror(-rc));
+	return rc == -ENOMEM ? BT_EXIT_INTERNAL : BT_EXIT_IO;
+}
+
+/* How far back the trash reaches, when the date is before that. */
+static void say_reach(const struct args *a, time_t oldest)
+{
+	char when[32];
+
+	if (!a->has_date || (oldest && oldest <= a->as_of))
+		return;
+	if (!oldest) {
+		bt_warn("the trash is empty: everything comes back as the remote holds it now");
+		return;
+	}
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&oldest));
+	bt_warn("the trash reaches back to %s only: what changed before that comes back as "
+		"it was then, not as of %s", when, a->date_text);
+}
+
+static int restore(struct bt_restore *rs, const struct args *a, const struct bt_block *b,
+		   const char *target)
+{
+	int rc = open_target(&rs->t, target);
+
+	rs->in_place = a->in_place;
+	rs->progress = isatty(2);
+	if (rc == 0 && a->in_place)
+		rc = announce(rs, a, b);
+	if (rc == 0)
+		rc = open_area(&rs->t);
+	if (rc == 0)
+		rc = bt_restore_walk(rs, a->path);
+	if (a->in_place && (rs->st.restored || rs->st.set_aside))
+		mark_rescan(b);
+	close_target(&rs->t);
+	if (rc < 0)
+		return exit_code(rc, a, b, target);
+	printf("restored %" PRId64 " entries (%" PRId64 " bytes) into %s; %" PRId64
+	       " already there, %" PRId64 " set aside\n", rs->st.restored, rs->st.bytes,
+	       target, rs->st.unchanged, rs->st.set_aside);
+	if (rs->st.errors) {
+		bt_err("%" PRId64 " entries could not be read from the remote (see above); "
+		       "the rest is restored", rs->st.errors);
+		return BT_EXIT_IO;
+	}
+	return 0;
 }
 
 int bt_cmd_restore(const struct bt_dirs *d, int argc, char **argv)
 {
-	const char *path = "", *to = NULL;
 	char err[PATH_MAX + 256], target[PATH_MAX];
-	struct bt_remote src, t;
-	struct bt_rescan_stats st = { 0 };
+	struct bt_restore rs = { 0 };
+	struct bt_remote src;
 	struct bt_block b;
-	char *sub;
-	int rc;
+	struct args a;
+	time_t now = time(NULL), oldest;
+	int rc, lockfd = -1;
+	bool made = false;
 
-	if (argc < 2) {
-		bt_err("usage: btsoot restore <block> [path] [--to DIR]");
-		return BT_EXIT_USAGE;
-	}
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--to") && i + 1 < argc)
-			to = argv[++i];
-		else if (!strcmp(argv[i], "--in-place")) {
-			bt_err("restore --in-place is not supported yet: restore --to a new "
-			       "directory and move files yourself");
-			return BT_EXIT_USAGE;
-		} else
-			path = argv[i];
-	}
-	if (!bt_path_valid(path)) {
-		bt_err("invalid path '%s': give it relative to the block root, without '..'", path);
-		return BT_EXIT_USAGE;
-	}
-	if (bt_block_load(d, argv[1], &b, err, sizeof(err)) < 0) {
+	rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc;
+	if (bt_block_load(d, a.block, &b, err, sizeof(err)) < 0) {
 		bt_err("%s", err);
 		return BT_EXIT_USAGE;
 	}
-	if (bt_remote_open(&src, &b, 0, err, sizeof(err)) < 0) {
-		bt_err("%s", err);
-		return BT_EXIT_REMOTE;
-	}
-	rc = pick_target(&b, to, target, sizeof(target));
+	rc = take_lock(&b, &lockfd);
+	rc = rc ? rc : open_remote(&b, &src);
 	if (rc) {
-		bt_remote_close(&src);
+		if (lockfd >= 0)
+			bt_lock_release(lockfd);
 		return rc;
 	}
-	/* A file lands in its directory; a directory at its own path. */
-	sub = bt_path_dirname(*path ? path : "x");
-	rc = open_target(&t, target, path);
+	strftime(rs.stamp, sizeof(rs.stamp), "%Y%m%dT%H%M%SZ", gmtime(&now));
+	if (a.in_place) {
+		snprintf(target, sizeof(target), "%s", b.source);
+		rc = check_unmounted(&b);
+	} else {
+		rc = pick_target(&b, a.to, rs.stamp, target, sizeof(target));
+		made = rc == 0;
+	}
+	if (rc == 0 && (rc = bt_restore_layers(&rs, &src, a.has_date, a.as_of, &oldest)) < 0)
+		rc = exit_code(rc, &a, &b, target);
 	if (rc == 0) {
-		struct stat s;
-		int fd = bt_open_beneath(src.rootfd, path, O_PATH, 0);
-
-		if (fd >= 0 && fstat(fd, &s) == 0 && !S_ISDIR(s.st_mode)) {
-			/* reopen the target at the file's directory */
-			close(t.rootfd);
-			rmdir(target); /* no-op if not empty */
-			t.rootfd = -1;
-			close_target(&t, target);
-			mkdir(target, 0700);
-			rc = open_target(&t, target, sub);
-		}
-		if (fd >= 0)
-			close(fd);
+		say_reach(&a, oldest);
+		rc = restore(&rs, &a, &b, target);
 	}
-	free(sub);
-	if (rc == 0)
-		rc = restore_path(&src, &t, path, &st);
-	close_target(&t, target);
+	if (rc && !a.in_place && made)
+		rmdir(target); /* only if nothing was restored into it */
+	bt_restore_free(&rs);
 	bt_remote_close(&src);
-	if (rc < 0) {
-		bt_err("restore of '%s' from %s into %s failed: %s", *path ? path : ".",
-		       b.remote, target, strerror(-rc));
-		return rc == -ENOENT ? BT_EXIT_USAGE : BT_EXIT_IO;
-	}
-	printf("restored %" PRId64 " entries (%" PRId64 " bytes) into %s\n", st.entries,
-	       st.bytes, target);
-	return 0;
+	if (lockfd >= 0)
+		bt_lock_release(lockfd);
+	return rc;
 }

@@ -97,4 +97,19 @@ int bt_remote_copy_ranges(struct bt_remote *r, int srcfd, const struct stat *st,
 int bt_remote_set_meta(struct bt_remote *r, const char *rel, const struct stat *st,
 		       int srcfd, bool with_xattrs);
 
+/* True if name is a trash run folder name, "YYYYmmddTHHMMSSZ" (UTC, a real
+ * date); *when gets its time. Anything else in .btsoot/trash is not ours. */
+bool bt_trash_run_time(const char *name, time_t *when);
+/* Removes the run folders of .btsoot/trash whose name-date is older than
+ * keep_days days before now; keep_days 0 removes every run folder except
+ * this run's (r->run): the trash is off. Names that are not run dates are
+ * left alone. Everything is reached beneath r->areafd without following a
+ * symlink (a symlink in the trash is unlinked, never followed), without
+ * crossing into another filesystem, one directory level at a time with the
+ * stack on the heap, so depth costs memory, not C stack or descriptors.
+ * *removed: run folders removed. A folder that cannot be removed fully is
+ * left partly emptied; the others are still pruned and the first error is
+ * returned (-errno; -ESTALE if a directory was moved while being emptied). */
+int bt_trash_prune(struct bt_remote *r, int keep_days, time_t now, int64_t *removed);
+
 #endif

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * btsoot restore: the contract between the command (restore.c) and the
+ * walk that brings entries back (restore_walk.c).
+ *
+ * What is restored is a view made of layers, each the root of a tree on
+ * the remote: the trash run folders dated after --as-of, oldest first, then
+ * the remote itself (without --as-of: the remote alone). Each path comes
+ * from the first layer that holds it: a trash run folder dated after the
+ * date holds what the first sync after the date deleted or overwrote, i.e.
+ * what existed at the date; a path no such folder holds is unchanged since
+ * and comes from the remote. Directories are merged across layers.
+ *
+ * The target is written through the remote operations (bt_remote on the
+ * target directory: confined, temp file + rename, metadata and xattrs).
+ * Nothing in the target is ever deleted or overwritten: an entry in the way
+ * that differs from what is restored is first renamed to
+ * "<name>.btsoot-before-restore-<stamp>". Identical files stay as they are.
+ *
+ * The walk keeps its pending directories on the heap, never one C stack
+ * frame per level.
+ */
+#ifndef BTSOOT_TOOLS_RESTORE_H
+#define BTSOOT_TOOLS_RESTORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "btsoot/remote.h"
+
+struct bt_restore_stats {
+	int64_t restored;  /* entries written (new or replacing one set aside) */
+	int64_t bytes;     /* file bytes written */
+	int64_t unchanged; /* already identical in the target */
+	int64_t set_aside; /* target entries renamed out of the way */
+	int64_t errors;    /* remote entries that could not be read (skipped) */
+};
+
+struct bt_restore_link;
+
+struct bt_restore {
+	int *layers;        /* tree roots, O_PATH: trash runs oldest first, remote last */
+	size_t nlayers;
+	struct bt_remote t; /* the target (its rootfd is the target's top) */
+	bool in_place;      /* the target is the live source (it holds data) */
+	bool preview;       /* print what would change; write nothing */
+	bool progress;      /* a progress line on stderr once a second */
+	char stamp[32];     /* UTC time of this restore, for set-aside names */
+	struct bt_restore_stats st;
+	struct bt_restore_link *links; /* remote inodes already restored */
+	size_t nlinks, caplinks;
+	time_t last_progress;
+};
+
+/* Layers for a restore as of as_of (has_date false: the remote alone),
+ * read from src's trash. *oldest gets the date of the oldest run folder in
+ * the trash (0 if none) so the caller can say how far back it reaches. */
+int bt_restore_layers(struct bt_restore *rs, struct bt_remote *src, bool has_date,
+		      time_t as_of, time_t *oldest);
+/* Brings path (relative to the block root, "" for all) back into rs->t at
+ * the same relative path, creating missing directories above it. 0, or
+ * -ENOENT if no layer holds path, or the -errno that stopped the walk. */
+int bt_restore_walk(struct bt_restore *rs, const char *path);
+/* Closes the layers and frees the walk's memory (not rs->t). */
+void bt_restore_free(struct bt_restore *rs);
+
+#endif
