@@ -319,8 +319,10 @@ int bt_journal_stats(struct bt_journal *j, int64_t after, int64_t *n_ops,
 		     int64_t *n_write_bytes)
 {
 	return query_i64(j,
-			 "SELECT count(*), coalesce(sum(CASE WHEN op = 9 THEN len"
-			 " ELSE 0 END), 0) FROM ops WHERE seq > ?",
+			 /* appends run to "EOF" (len near INT64_MAX): their size is
+			  * unknown here, and summing them would overflow */
+			 "SELECT count(*), coalesce(sum(CASE WHEN op = 9 AND len < 1099511627776"
+			 " THEN len ELSE 0 END), 0) FROM ops WHERE seq > ?",
 			 after, n_ops, n_write_bytes);
 }
 

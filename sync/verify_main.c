@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "context.h"
 #include "rescan.h"
+#include "safety.h"
 
 struct args {
 	struct bt_cli cli;
@@ -84,8 +85,14 @@ int main(int argc, char **argv)
 		return rc;
 	rc = bt_ctx_open(&c, &a.cli.dirs, a.cli.block, BT_CTX_JOURNAL | BT_CTX_REMOTE |
 			 BT_CTX_SOURCE | BT_CTX_LOCK); /* opening the remote empties .btsoot/tmp */
+	/* A repair deletes from the remote: never against an unmounted or
+	 * emptied source. */
+	if (rc == 0 && a.repair)
+		rc = bt_check_source(&c, false);
 	if (rc) {
 		bt_err("%s", c.err);
+		if (c.lockfd >= 0)
+			bt_ctx_close(&c);
 		return rc;
 	}
 	o = (struct bt_rescan_opts){
