@@ -246,6 +246,22 @@ static int mark_state(struct bt_fs *fs, const char *state)
 	return fs->nojournal ? 0 : bt_meta_set(fs->j, BT_META_STATE, state);
 }
 
+/* We hold daemon.lock, so a journal still saying "mounted" was left by a
+ * daemon that died: its last queued rows are lost. Say so in the journal,
+ * or a clean unmount of this daemon would hide it from the next sync. */
+static void note_unclean_stop(struct bt_fs *fs, const struct bt_block *b)
+{
+	char state[32];
+
+	if (bt_meta_get(fs->j, BT_META_STATE, state, sizeof(state)) != 0 ||
+	    strcmp(state, "mounted"))
+		return;
+	bt_warn("block '%s': the previous btsootfs stopped uncleanly; the next sync "
+		"reconciles by rescan", b->name);
+	if (bt_meta_set(fs->j, BT_META_NEEDS_RESCAN, "1") < 0)
+		bt_err("block '%s': cannot record the unclean stop in the journal", b->name);
+}
+
 static int run(struct fuse_args *args, struct fuse_cmdline_opts *co,
 	       struct options *o, struct bt_block *b)
 {
@@ -274,8 +290,10 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *co,
 		rc = BT_EXIT_JOURNAL;
 		goto out;
 	}
-	if (!fs.nojournal)
+	if (!fs.nojournal) {
+		note_unclean_stop(&fs, b);
 		bt_journal_close(fs.j);
+	}
 	se = new_session(args, &fs);
 	if (!se || fuse_set_signal_handlers(se) < 0) {
 		rc = BT_EXIT_INTERNAL;

@@ -479,7 +479,9 @@ static int walk_dir(struct walk *w, const char *rel)
 		if (rc != -ENOENT)
 			diff(w, BT_DIFF_ERROR, *rel ? rel : ".", "cannot list source: %s",
 			     strerror(-rc));
-		return 0;
+		/* A repair that could not see part of the source must not
+		 * count as done (a dead FUSE mount says ENOTCONN here). */
+		return rc != -ENOENT && w->o->repair ? rc : 0;
 	}
 	rc = bt_listing_read(w->r->rootfd, rel, &rl);
 	d.sdir = bt_open_beneath(w->srcfd, rel, O_PATH | O_DIRECTORY, 0);
