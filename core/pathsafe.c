@@ -5,6 +5,7 @@
  * absolute paths are refused before any syscall) and split paths longer
  * than PATH_MAX into pieces the kernel accepts.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -149,6 +150,25 @@ int bt_open_beneath(int rootfd, const char *rel, int flags, mode_t mode)
 	fd = sys_openat2(parent, leaf, flags | O_NOFOLLOW, mode);
 	close(parent);
 	return fd;
+}
+
+DIR *bt_opendir_beneath(int rootfd, const char *rel)
+{
+	int fd = bt_open_beneath(rootfd, rel, O_RDONLY | O_DIRECTORY, 0);
+	DIR *d;
+
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+	}
+	return d;
 }
 
 char *bt_path_join(const char *dir, const char *name)

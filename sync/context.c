@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "btsoot/exitcodes.h"
+#include "btsoot/mounts.h"
 #include "btsoot/lockfile.h"
 #include "context.h"
 
@@ -66,16 +67,6 @@ static int open_source(struct bt_ctx *c)
 	return BT_EXIT_SOURCE;
 }
 
-/* Its device differs from its parent's. */
-static bool is_mount_point(const char *path)
-{
-	char parent[PATH_MAX + 4];
-	struct stat a, b;
-
-	snprintf(parent, sizeof(parent), "%s/..", path);
-	return stat(path, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
-}
-
 int bt_ctx_open(struct bt_ctx *c, const struct bt_dirs *d, const char *block,
 		int flags)
 {
@@ -94,7 +85,7 @@ int bt_ctx_open(struct bt_ctx *c, const struct bt_dirs *d, const char *block,
 		goto fail;
 	if ((flags & BT_CTX_SOURCE) && (rc = open_source(c)))
 		goto fail;
-	if ((flags & BT_CTX_REMOTE) && c->block.remote_is_mount && !is_mount_point(c->block.remote)) {
+	if ((flags & BT_CTX_REMOTE) && c->block.remote_is_mount && !bt_is_mount_point(c->block.remote)) {
 		snprintf(c->err, sizeof(c->err),
 			 "remote %s is not mounted (it was a mount point when block '%s' was "
 			 "added); mount it and retry", c->block.remote, c->block.name);

@@ -35,21 +35,15 @@ static int push(struct bt_listing *l, size_t *cap, const char *name)
 
 int bt_listing_read(int rootfd, const char *rel, struct bt_listing *l)
 {
-	int fd = bt_open_beneath(rootfd, rel, O_RDONLY | O_DIRECTORY, 0);
+	DIR *d = bt_opendir_beneath(rootfd, rel);
 	size_t cap = 0;
 	struct dirent *e;
-	DIR *d;
 	int rc = 0;
 
 	l->names = NULL;
 	l->n = 0;
-	if (fd < 0)
-		return fd;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
+	if (!d)
 		return -errno;
-	}
 	for (errno = 0; (e = readdir(d)); errno = 0) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;

@@ -82,15 +82,11 @@ static int check_marker(struct bt_remote *r, const struct bt_block *b,
 
 static void clean_tmp(struct bt_remote *r)
 {
-	int fd = bt_open_beneath(r->areafd, "tmp", O_RDONLY | O_DIRECTORY, 0);
+	DIR *d = bt_opendir_beneath(r->areafd, "tmp");
 	struct dirent *e;
-	DIR *d;
 
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
 	/* Only our own temp files live here: leftovers of a killed run. */
 	while ((e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))

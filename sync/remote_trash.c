@@ -222,19 +222,14 @@ static void free_frame(struct frame *f)
 static int scan_level(struct prune *p, int *seen)
 {
 	struct frame *f = &p->v[p->depth - 1];
-	int fd = openat(p->cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+	DIR *d = bt_opendir_beneath(p->cur, "");
 	struct dirent *e;
 	struct stat st;
-	DIR *d;
+	int rc = 0;
 
 	*seen = 0;
-	if (fd < 0)
+	if (!d)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -ENOMEM;
-	}
 	for (errno = 0; rc == 0 && (e = readdir(d)); errno = 0) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
@@ -389,17 +384,12 @@ static bool run_expired(const struct bt_remote *r, const char *name, int keep_da
 static int expired_runs(struct bt_remote *r, int tfd, int keep_days, time_t now,
 			struct frame *list)
 {
-	int fd = openat(tfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+	DIR *d = bt_opendir_beneath(tfd, "");
 	struct dirent *e;
-	DIR *d;
+	int rc = 0;
 
-	if (fd < 0)
+	if (!d)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -ENOMEM;
-	}
 	for (errno = 0; rc == 0 && (e = readdir(d)); errno = 0)
 		if (run_expired(r, e->d_name, keep_days, now))
 			rc = push_name(list, e->d_name);

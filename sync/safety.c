@@ -17,16 +17,12 @@
 /* Does directory fd hold any entry other than the reserved .btsoot? */
 static bool has_entries(int fd)
 {
-	int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	DIR *d = bt_opendir_beneath(fd, "");
 	struct dirent *e;
 	bool any = false;
 
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
+	if (!d)
 		return true; /* unreadable: let the sync say why */
-	}
 	while (!any && (e = readdir(d)))
 		any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
 		      strcmp(e->d_name, BT_REMOTE_AREA);

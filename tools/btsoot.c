@@ -56,15 +56,6 @@ static int load(const struct bt_dirs *d, const char *name, struct bt_block *b)
 	return 0;
 }
 
-static bool is_mount_point(const char *path)
-{
-	char parent[PATH_MAX + 4];
-	struct stat a, b;
-
-	snprintf(parent, sizeof(parent), "%s/..", path);
-	return stat(path, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
-}
-
 static int cmd_add(const struct bt_dirs *d, int argc, char **argv)
 {
 	char err[PATH_MAX + 256];
@@ -97,7 +88,7 @@ static int cmd_add(const struct bt_dirs *d, int argc, char **argv)
 		bt_err("%s", err);
 		return BT_EXIT_USAGE;
 	}
-	b.remote_is_mount = is_mount_point(b.remote);
+	b.remote_is_mount = bt_is_mount_point(b.remote);
 	b.source_is_mount = bt_other_mount_at(b.source);
 	if (bt_block_save(d, &b, false, err, sizeof(err)) < 0) {
 		bt_err("%s", err);

@@ -312,22 +312,12 @@ static int take_lock(const struct bt_block *b, int *lockfd)
 	return 0;
 }
 
-/* Its device differs from its parent's. */
-static bool is_mount_point(const char *path)
-{
-	char parent[PATH_MAX + 4];
-	struct stat a, b;
-
-	snprintf(parent, sizeof(parent), "%s/..", path);
-	return stat(path, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
-}
-
 /* The remote, checked like the sync checks it (mount point, marker). */
 static int open_remote(const struct bt_block *b, struct bt_remote *src)
 {
 	char err[PATH_MAX + 256];
 
-	if (b->remote_is_mount && !is_mount_point(b->remote)) {
+	if (b->remote_is_mount && !bt_is_mount_point(b->remote)) {
 		bt_err("remote %s is not mounted (it was a mount point when block '%s' was "
 		       "added); mount it and retry", b->remote, b->name);
 		return BT_EXIT_REMOTE;

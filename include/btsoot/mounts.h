@@ -9,6 +9,8 @@
 
 #include <stdbool.h>
 
+/* Does path's device differ from its parent's? (cheap, no mountinfo) */
+bool bt_is_mount_point(const char *path);
 /* Is a filesystem other than btsootfs mounted at path? */
 bool bt_other_mount_at(const char *path);
 /* Is btsootfs (fuse.btsootfs) mounted at path? */

@@ -15,6 +15,7 @@
 #ifndef BTSOOT_PATHSAFE_H
 #define BTSOOT_PATHSAFE_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -27,6 +28,9 @@ bool bt_path_valid(const char *rel);
  * symlink fails with ELOOP unless flags has O_PATH. Returns fd or -errno;
  * -EINVAL for an invalid rel. */
 int bt_open_beneath(int rootfd, const char *rel, int flags, mode_t mode);
+/* rel ("" = rootfd itself) opened for readdir, confined like
+ * bt_open_beneath. NULL with errno set on failure. */
+DIR *bt_opendir_beneath(int rootfd, const char *rel);
 
 /* Opens the directory holding rel's last component (O_PATH | O_DIRECTORY),
  * beneath rootfd, and points *leaf into rel at that last component, so the

@@ -72,14 +72,20 @@ remote_before() {
 	(cd "$REM" && find . -path ./.btsoot -prune -o -type f -print) > "$W/old.names"
 }
 
+# A new change set through the mount, with the remote's contents before
+# and the source's after recorded for assert_no_torn_files.
 round=0
-for k in 1 2 9 23 41 $((RANDOM % 50 + 1)); do
+next_round() {
 	round=$((round + 1))
 	remote_before
 	mount_block t
 	change_set $round
 	umount_block
 	hashes "$SRC" > "$W/new.h"
+}
+
+for k in 1 2 9 23 41 $((RANDOM % 50 + 1)); do
+	next_round
 	BTSOOT_CRASH_AFTER_OPS=$k "$SYNC" -q t >/dev/null 2>&1
 	assert_eq 137 $? "sync dies by SIGKILL at remote op $k of round $round"
 	assert_no_torn_files "crash at op $k"
@@ -88,12 +94,7 @@ for k in 1 2 9 23 41 $((RANDOM % 50 + 1)); do
 done
 
 # Two crashes in a row: the second run resumes a half-done replay and dies too.
-round=$((round + 1))
-remote_before
-mount_block t
-change_set $round
-umount_block
-hashes "$SRC" > "$W/new.h"
+next_round
 BTSOOT_CRASH_AFTER_OPS=10 "$SYNC" -q t >/dev/null 2>&1
 assert_eq 137 $? "first of two crashes (op 10)"
 BTSOOT_CRASH_AFTER_OPS=3 "$SYNC" -q t >/dev/null 2>&1
