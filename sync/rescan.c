@@ -400,6 +400,42 @@ static int compare_other(struct dir_walk *d, const char *name, const char *rel,
 	return 0;
 }
 
+/* Entries below the remote directory rel, for the count of what a repair
+ * would remove (report mode only: a repair retires the directory whole). */
+static int64_t count_below(struct walk *w, const char *rel)
+{
+	struct bt_listing l;
+	struct stat st;
+	int64_t n = 0;
+	int dfd;
+
+	if (bt_listing_read(w->r->rootfd, rel, &l) < 0)
+		return 0;
+	dfd = bt_open_beneath(w->r->rootfd, rel, O_PATH | O_DIRECTORY, 0);
+	for (size_t i = 0; dfd >= 0 && i < l.n; i++) {
+		char *sub = bt_path_join(rel, l.names[i]);
+
+		n++;
+		if (sub && fstatat(dfd, l.names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode))
+			n += count_below(w, sub);
+		free(sub);
+	}
+	if (dfd >= 0)
+		close(dfd);
+	bt_listing_free(&l);
+	return n;
+}
+
+/* A remote entry that a repair would move to the trash. */
+static void doomed(struct walk *w, const char *rel, const struct stat *r)
+{
+	int64_t below = !w->o->repair && S_ISDIR(r->st_mode) ? count_below(w, rel) : 0;
+
+	w->st->doomed += 1 + below;
+	w->st->remote_entries += below;
+}
+
 static int compare(struct dir_walk *d, const char *name, const char *rel,
 		   const struct stat *s, const struct stat *r)
 {
@@ -409,6 +445,7 @@ static int compare(struct dir_walk *d, const char *name, const char *rel,
 	if ((s->st_mode & S_IFMT) != (r->st_mode & S_IFMT)) {
 		diff(w, BT_DIFF_TYPE, rel, "source %o remote %o", s->st_mode & S_IFMT,
 		     r->st_mode & S_IFMT);
+		doomed(w, rel, r);
 		if (!w->o->repair)
 			return 0;
 		rc = bt_remote_retire(w->r, rel);
@@ -446,6 +483,7 @@ static int visit(struct dir_walk *d, const char *name, bool in_src, bool in_rem)
 		in_src = false; /* vanished since the listing */
 	if (in_rem && fstatat(d->rdir, name, &r, AT_SYMLINK_NOFOLLOW) < 0)
 		in_rem = false;
+	w->st->remote_entries += in_rem;
 	if (in_src) {
 		w->st->entries++;
 		if (S_ISREG(s.st_mode))
@@ -457,6 +495,7 @@ static int visit(struct dir_walk *d, const char *name, bool in_src, bool in_rem)
 			rc = recopy(w, rel, &s);
 	} else if (!in_src && in_rem) {
 		diff(w, BT_DIFF_EXTRA, rel, NULL);
+		doomed(w, rel, &r);
 		if (w->o->repair && (rc = bt_remote_retire(w->r, rel)) == 0)
 			w->st->repaired++;
 	} else if (in_src) {

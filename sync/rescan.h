@@ -60,6 +60,9 @@ struct bt_rescan_stats {
 	int64_t repaired;
 	int64_t errors;
 	int64_t hashed_bytes; /* both sides */
+	int64_t remote_entries; /* remote entries seen (report mode: also
+				 * those inside directories it would remove) */
+	int64_t doomed;       /* remote entries a repair moves to the trash */
 };
 
 const char *bt_diff_kind_name(enum bt_diff_kind kind);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -119,6 +120,80 @@ int bt_check_plan(struct bt_ctx *c, int64_t upto, const struct bt_plan_opts *o,
 		 " mirrored entries (limit %d%%); nothing was changed. Check the source, "
 		 "then run with --force to apply", c->block.name, p->deleted, mirror,
 		 c->block.max_delete_percent);
+	return BT_EXIT_SAFETY;
+}
+
+/* The first SHOW_DELETIONS remote entries a repair would remove, kept to be
+ * listed if the check refuses. */
+struct doomed_list {
+	char *rel[SHOW_DELETIONS];
+	int64_t n;
+};
+
+static void collect_doomed(void *arg, enum bt_diff_kind kind, const char *rel,
+			   const char *detail)
+{
+	struct doomed_list *l = arg;
+
+	(void)detail;
+	if (kind != BT_DIFF_EXTRA && kind != BT_DIFF_TYPE)
+		return;
+	if (l->n < SHOW_DELETIONS)
+		l->rel[l->n] = strdup(rel);
+	l->n++;
+}
+
+static void show_doomed(struct doomed_list *l, bool print)
+{
+	char p[512];
+
+	for (int64_t i = 0; i < l->n && i < SHOW_DELETIONS; i++) {
+		if (print && l->rel[i])
+			fprintf(stderr, "btsoot-sync: would delete %s\n",
+				bt_path_printable(l->rel[i], p, sizeof(p)));
+		free(l->rel[i]);
+	}
+	if (print && l->n > SHOW_DELETIONS)
+		fprintf(stderr, "btsoot-sync: ... and %" PRId64 " more\n", l->n - SHOW_DELETIONS);
+}
+
+static bool rescan_too_many(const struct bt_ctx *c, const struct bt_rescan_stats *st)
+{
+	if (st->doomed == 0)
+		return false;
+	if (st->doomed >= st->remote_entries)
+		return true; /* the whole remote, whatever the share allows */
+	return st->doomed * 100 > (int64_t)c->block.max_delete_percent * st->remote_entries;
+}
+
+int bt_check_rescan(struct bt_ctx *c, struct bt_rescan_stats *st)
+{
+	struct doomed_list l = { 0 };
+	struct bt_rescan_opts o = {
+		.mode = BT_CMP_QUICK, .on_diff = collect_doomed, .arg = &l,
+	};
+	bool refuse;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	st->differences = 1; /* unknown: no pass has run */
+	if (!has_entries(c->remote.rootfd))
+		return BT_EXIT_OK; /* nothing there to lose */
+	rc = bt_rescan(&c->remote, c->srcfd, &o, st);
+	refuse = rc == 0 && rescan_too_many(c, st);
+	show_doomed(&l, refuse);
+	if (rc < 0) {
+		snprintf(c->err, sizeof(c->err), "rescan of block '%s' stopped: %s",
+			 c->block.name, strerror(-rc));
+		return bt_exit_for_errno(rc);
+	}
+	if (!refuse)
+		return BT_EXIT_OK;
+	snprintf(c->err, sizeof(c->err),
+		 "block '%s': reconciling the remote with the source would delete %" PRId64
+		 " of its %" PRId64 " entries (limit %d%%); nothing was changed. Check the "
+		 "source, then run with --force to apply", c->block.name, st->doomed,
+		 st->remote_entries, c->block.max_delete_percent);
 	return BT_EXIT_SAFETY;
 }
 

@@ -12,6 +12,7 @@
 
 #include "context.h"
 #include "plan.h"
+#include "rescan.h"
 
 /* BT_EXIT_OK, or BT_EXIT_SOURCE with c->err set. force passes an empty
  * source (never an unmounted one). */
@@ -26,6 +27,13 @@ struct bt_plan_opts {
  * deletes too much and !force. */
 int bt_check_plan(struct bt_ctx *c, int64_t upto, const struct bt_plan_opts *o,
 		  struct bt_plan *p);
+
+/* Before a repairing rescan of a populated remote: a report-only pass over
+ * both trees. BT_EXIT_SAFETY (c->err set, paths on stderr) when the repair
+ * would move more of the remote to the trash than the block allows;
+ * otherwise BT_EXIT_OK with *st the pass's figures (st->differences == 0:
+ * the repair has nothing to do), or the exit code of an error. */
+int bt_check_rescan(struct bt_ctx *c, struct bt_rescan_stats *st);
 
 /* Keeps meta mirror_entries: set after a rescan, moved by a replay. */
 void bt_mirror_entries_set(struct bt_ctx *c, int64_t n);

@@ -92,28 +92,12 @@ static void print_diff(void *arg, enum bt_diff_kind kind, const char *rel,
 		fprintf(stderr, "btsoot-sync: %s %s %s\n", bt_diff_kind_name(kind), rel, detail);
 }
 
-/* Full mirror by rescan; afterwards the journal up to s0 is covered. */
-static int rescan(struct bt_ctx *c, struct args *a, const char *why)
+/* The journal up to s0 is covered by a rescan that saw `entries`. */
+static int mark_reconciled(struct bt_ctx *c, int64_t s0, int64_t entries)
 {
-	struct bt_rescan_opts o = {
-		.mode = BT_CMP_QUICK, .repair = true,
-		.progress = !a->cli.quiet && (a->verbose || isatty(2)),
-		.on_diff = print_diff, .arg = &a->verbose,
-	};
-	struct bt_rescan_stats st;
 	char path[PATH_MAX + 32];
-	int64_t s0 = 0;
 	int rc;
 
-	if (!a->cli.quiet)
-		bt_notice("block '%s': %s; reconciling by rescan", c->block.name, why);
-	bt_journal_max_seq(c->j, &s0);
-	rc = bt_rescan(&c->remote, c->srcfd, &o, &st);
-	if (rc < 0) {
-		snprintf(c->err, sizeof(c->err), "rescan of block '%s' stopped: %s",
-			 c->block.name, strerror(-rc));
-		return rc;
-	}
 	rc = bt_journal_begin(c->j);
 	rc = rc ? rc : bt_journal_prune(c->j, s0);
 	rc = rc ? rc : bt_pending_replace(c->j, NULL, 0);
@@ -122,7 +106,7 @@ static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_STEP, 0);
 	rc = rc ? rc : bt_meta_set(c->j, BT_META_FIRST_SYNC, "1");
 	rc = rc ? rc : bt_meta_set(c->j, BT_META_NEEDS_RESCAN, "0");
-	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_MIRROR_ENTRIES, st.entries);
+	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_MIRROR_ENTRIES, entries);
 	if (rc == 0 && bt_ctx_daemon_pid(c) == 0)
 		rc = bt_meta_set(c->j, BT_META_STATE, "clean");
 	rc = rc ? rc : bt_journal_commit(c->j);
@@ -130,14 +114,44 @@ static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 		bt_journal_rollback(c->j);
 		snprintf(c->err, sizeof(c->err), "journal %s: %s", c->block.journal,
 			 strerror(-rc));
-		return rc;
+		return BT_EXIT_JOURNAL;
 	}
 	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", c->block.state);
 	unlink(path);
+	return BT_EXIT_OK;
+}
+
+/* Full mirror by rescan, after a report-only pass that refuses a repair
+ * deleting too much of the remote (unless --force). */
+static int rescan(struct bt_ctx *c, struct args *a, const char *why)
+{
+	struct bt_rescan_opts o = {
+		.mode = BT_CMP_QUICK, .repair = true,
+		.progress = !a->cli.quiet && (a->verbose || isatty(2)),
+		.on_diff = print_diff, .arg = &a->verbose,
+	};
+	struct bt_rescan_stats st = { .differences = 1 };
+	int64_t s0 = 0;
+	int rc;
+
 	if (!a->cli.quiet)
+		bt_notice("block '%s': %s; reconciling by rescan", c->block.name, why);
+	bt_journal_max_seq(c->j, &s0);
+	if (!a->force && (rc = bt_check_rescan(c, &st)))
+		return rc;
+	if (st.differences || st.errors) {
+		rc = bt_rescan(&c->remote, c->srcfd, &o, &st);
+		if (rc < 0) {
+			snprintf(c->err, sizeof(c->err), "rescan of block '%s' stopped: %s",
+				 c->block.name, strerror(-rc));
+			return bt_exit_for_errno(rc);
+		}
+	}
+	rc = mark_reconciled(c, s0, st.entries);
+	if (rc == 0 && !a->cli.quiet)
 		bt_notice("block '%s': rescan saw %" PRId64 " entries, fixed %" PRId64
 			  " differences", c->block.name, st.entries, st.repaired);
-	return 0;
+	return rc;
 }
 
 /* The time the kernel would stamp a change with right now, read back from
@@ -194,7 +208,9 @@ static int dry_rescan(struct bt_ctx *c, struct args *a, const char *why)
 		return bt_exit_for_errno(rc);
 	}
 	printf("btsoot-sync: block '%s' (dry run): %" PRId64 " entries compared, %" PRId64
-	       " differences would be fixed\n", c->block.name, st.entries, st.differences);
+	       " differences would be fixed, %" PRId64 " of %" PRId64 " remote entries "
+	       "deleted\n", c->block.name, st.entries, st.differences, st.doomed,
+	       st.remote_entries);
 	return BT_EXIT_OK;
 }
 
@@ -222,8 +238,8 @@ static int sync_block(struct bt_ctx *c, struct args *a)
 	why = rescan_reason(c);
 	if (why && a->dry_run)
 		return dry_rescan(c, a, why);
-	if (why && (rc = rescan(c, a, why)) < 0)
-		return bt_exit_for_errno(rc);
+	if (why && (rc = rescan(c, a, why)))
+		return rc;
 	bt_journal_max_seq(c->j, &upto);
 	rc = bt_check_plan(c, upto, &(struct bt_plan_opts){ a->force, a->dry_run, a->verbose },
 			   &plan);
@@ -238,8 +254,8 @@ static int sync_block(struct bt_ctx *c, struct args *a)
 	bt_meta_set_i64(c->j, BT_META_LAST_SYNC_BYTES, c->remote.st.bytes_written);
 	/* Something could not be followed: reconcile now rather than at the
 	 * next cron run. */
-	if (st.needs_rescan && (rc = rescan(c, a, "some changes could not be followed")) < 0)
-		return bt_exit_for_errno(rc);
+	if (st.needs_rescan && (rc = rescan(c, a, "some changes could not be followed")))
+		return rc;
 	{
 		int64_t pruned = 0;
 		int prc = bt_trash_prune(&c->remote, c->block.trash_days, time(NULL), &pruned);
