@@ -400,25 +400,26 @@ static int compare_other(struct dir_walk *d, const char *name, const char *rel,
 	return 0;
 }
 
-/* Entries below the remote directory rel, for the count of what a repair
- * would remove (report mode only: a repair retires the directory whole). */
-static int64_t count_below(struct walk *w, const char *rel)
+/* Entries below the directory rel of one tree, for the counts of what a
+ * repair would remove and create (report mode only: a repair retires or
+ * copies the directory whole). */
+static int64_t count_below(int rootfd, const char *rel)
 {
 	struct bt_listing l;
 	struct stat st;
 	int64_t n = 0;
 	int dfd;
 
-	if (bt_listing_read(w->r->rootfd, rel, &l) < 0)
+	if (bt_listing_read(rootfd, rel, &l) < 0)
 		return 0;
-	dfd = bt_open_beneath(w->r->rootfd, rel, O_PATH | O_DIRECTORY, 0);
+	dfd = bt_open_beneath(rootfd, rel, O_PATH | O_DIRECTORY, 0);
 	for (size_t i = 0; dfd >= 0 && i < l.n; i++) {
 		char *sub = bt_path_join(rel, l.names[i]);
 
 		n++;
 		if (sub && fstatat(dfd, l.names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    S_ISDIR(st.st_mode))
-			n += count_below(w, sub);
+			n += count_below(rootfd, sub);
 		free(sub);
 	}
 	if (dfd >= 0)
@@ -430,10 +431,18 @@ static int64_t count_below(struct walk *w, const char *rel)
 /* A remote entry that a repair would move to the trash. */
 static void doomed(struct walk *w, const char *rel, const struct stat *r)
 {
-	int64_t below = !w->o->repair && S_ISDIR(r->st_mode) ? count_below(w, rel) : 0;
+	int64_t below = !w->o->repair && S_ISDIR(r->st_mode) ?
+		count_below(w->r->rootfd, rel) : 0;
 
 	w->st->doomed += 1 + below;
 	w->st->remote_entries += below;
+}
+
+/* A source entry that a repair would copy to the remote. */
+static void created(struct walk *w, const char *rel, const struct stat *s)
+{
+	w->st->created += 1 + (!w->o->repair && S_ISDIR(s->st_mode) ?
+			       count_below(w->srcfd, rel) : 0);
 }
 
 static int compare(struct dir_walk *d, const char *name, const char *rel,
@@ -446,6 +455,7 @@ static int compare(struct dir_walk *d, const char *name, const char *rel,
 		diff(w, BT_DIFF_TYPE, rel, "source %o remote %o", s->st_mode & S_IFMT,
 		     r->st_mode & S_IFMT);
 		doomed(w, rel, r);
+		created(w, rel, s);
 		if (!w->o->repair)
 			return 0;
 		rc = bt_remote_retire(w->r, rel);
@@ -491,6 +501,7 @@ static int visit(struct dir_walk *d, const char *name, bool in_src, bool in_rem)
 	}
 	if (in_src && !in_rem) {
 		diff(w, BT_DIFF_MISSING, rel, NULL);
+		created(w, rel, &s);
 		if (w->o->repair)
 			rc = recopy(w, rel, &s);
 	} else if (!in_src && in_rem) {

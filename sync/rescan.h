@@ -63,6 +63,8 @@ struct bt_rescan_stats {
 	int64_t remote_entries; /* remote entries seen (report mode: also
 				 * those inside directories it would remove) */
 	int64_t doomed;       /* remote entries a repair moves to the trash */
+	int64_t created;      /* entries a repair copies over (report mode:
+			       * also those inside new directories) */
 };
 
 const char *bt_diff_kind_name(enum bt_diff_kind kind);

@@ -157,13 +157,17 @@ static void show_doomed(struct doomed_list *l, bool print)
 		fprintf(stderr, "btsoot-sync: ... and %" PRId64 " more\n", l->n - SHOW_DELETIONS);
 }
 
+/* A rescan cannot see renames: a renamed directory is its old name doomed
+ * and its new one created. What the mirror would lose is the difference. */
 static bool rescan_too_many(const struct bt_ctx *c, const struct bt_rescan_stats *st)
 {
-	if (st->doomed == 0)
+	int64_t lost = st->doomed - st->created;
+
+	if (st->doomed == 0 || lost <= 0)
 		return false;
-	if (st->doomed >= st->remote_entries)
+	if (lost >= st->remote_entries)
 		return true; /* the whole remote, whatever the share allows */
-	return st->doomed * 100 > (int64_t)c->block.max_delete_percent * st->remote_entries;
+	return lost * 100 > (int64_t)c->block.max_delete_percent * st->remote_entries;
 }
 
 int bt_check_rescan(struct bt_ctx *c, struct bt_rescan_stats *st)
@@ -191,9 +195,10 @@ int bt_check_rescan(struct bt_ctx *c, struct bt_rescan_stats *st)
 		return BT_EXIT_OK;
 	snprintf(c->err, sizeof(c->err),
 		 "block '%s': reconciling the remote with the source would delete %" PRId64
-		 " of its %" PRId64 " entries (limit %d%%); nothing was changed. Check the "
-		 "source, then run with --force to apply", c->block.name, st->doomed,
-		 st->remote_entries, c->block.max_delete_percent);
+		 " of its %" PRId64 " entries and create %" PRId64 " (limit: a net loss of %d%%);"
+		 " nothing was changed. Check the source, then run with --force to apply",
+		 c->block.name, st->doomed, st->remote_entries, st->created,
+		 c->block.max_delete_percent);
 	return BT_EXIT_SAFETY;
 }
 
