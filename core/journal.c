@@ -12,22 +12,30 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "btsoot/log.h"
 #include "journal_impl.h"
 
-#define SCHEMA_VERSION "1"
+#define SCHEMA_VERSION "2"
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS ops(seq INTEGER PRIMARY KEY, op INTEGER NOT NULL,"
 	" ino INTEGER NOT NULL DEFAULT 0, path BLOB NOT NULL, path2 BLOB,"
 	" off INTEGER NOT NULL DEFAULT 0, len INTEGER NOT NULL DEFAULT 0,"
-	" mode INTEGER NOT NULL DEFAULT 0);"
+	" mode INTEGER NOT NULL DEFAULT 0, crc INTEGER);"
 	"CREATE TABLE IF NOT EXISTS pending(id INTEGER PRIMARY KEY, op INTEGER NOT NULL,"
 	" ino INTEGER NOT NULL DEFAULT 0, path BLOB NOT NULL, path2 BLOB,"
 	" off INTEGER NOT NULL DEFAULT 0, len INTEGER NOT NULL DEFAULT 0,"
-	" mode INTEGER NOT NULL DEFAULT 0);"
+	" mode INTEGER NOT NULL DEFAULT 0, crc INTEGER);"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '" SCHEMA_VERSION "');";
+
+/* Version 1 had no row checksums; its rows stay readable, unchecked. */
+static const char upgrade_1_sql[] =
+	"ALTER TABLE ops ADD COLUMN crc INTEGER;"
+	"ALTER TABLE pending ADD COLUMN crc INTEGER;"
+	"UPDATE meta SET value = '" SCHEMA_VERSION "' WHERE key = 'schema';";
 
 static const char *const op_names[] = {
 	[BT_OP_NONE] = "none",	   [BT_OP_CREATE] = "create",
@@ -149,6 +157,9 @@ static int journal_setup(struct bt_journal *j, int flags)
 		rc = bt_journal_exec(j, "BEGIN IMMEDIATE;");
 		if (rc == 0) {
 			rc = bt_journal_exec(j, schema_sql);
+			if (rc == 0 && bt_meta_get(j, BT_META_SCHEMA, schema, sizeof(schema)) == 0 &&
+			    !strcmp(schema, "1"))
+				rc = bt_journal_exec(j, upgrade_1_sql);
 			rc = rc ? rc : bt_journal_exec(j, "COMMIT;");
 			if (rc)
 				bt_journal_exec(j, "ROLLBACK;");
@@ -157,8 +168,12 @@ static int journal_setup(struct bt_journal *j, int flags)
 			return rc;
 	}
 	rc = bt_meta_get(j, BT_META_SCHEMA, schema, sizeof(schema));
+	if (rc == 0 && atoi(schema) > atoi(SCHEMA_VERSION))
+		return -EPROTO; /* a newer btsoot's: not ours to set aside */
+	if (rc == 0 && (flags & BT_J_READONLY) && !strcmp(schema, "1"))
+		return 0; /* readable as it is: a writer upgrades it */
 	if (rc == -ENOENT || (rc == 0 && strcmp(schema, SCHEMA_VERSION) != 0))
-		return -EUCLEAN; /* some other SQLite file, or a newer btsoot */
+		return -EUCLEAN; /* some other SQLite file */
 	return rc;
 }
 
@@ -343,7 +358,21 @@ static char *column_path(sqlite3_stmt *st, int col)
 	return s;
 }
 
-/* Fills rec from a row of (seq, op, ino, path, path2, off, len, mode). */
+/* A checksum of everything a row says, so that bytes garbled inside a row
+ * (which SQLite's page checks cannot see) are not replayed as a path. */
+int64_t bt_op_rec_crc(const struct bt_op_rec *r)
+{
+	int64_t fields[5] = { r->op, (int64_t)r->ino, r->off, r->len, (int64_t)r->mode };
+	const char *p = r->path ? r->path : "";
+	XXH64_hash_t h = XXH3_64bits(fields, sizeof(fields));
+
+	h = XXH3_64bits_withSeed(p, strlen(p) + 1, h);
+	if (r->path2)
+		h = XXH3_64bits_withSeed(r->path2, strlen(r->path2) + 1, h);
+	return (int64_t)h;
+}
+
+/* Fills rec from a row of (seq, op, ino, path, path2, off, len, mode, crc). */
 static int row_to_rec(sqlite3_stmt *st, struct bt_op_rec *rec)
 {
 	rec->seq = sqlite3_column_int64(st, 0);
@@ -358,9 +387,12 @@ static int row_to_rec(sqlite3_stmt *st, struct bt_op_rec *rec)
 		bt_op_rec_free(rec);
 		return -ENOMEM;
 	}
-	/* A NUL inside a stored path would silently shorten it: refuse. */
+	/* A NUL inside a stored path would silently shorten it: refuse. So
+	 * does a checksum that does not match (NULL: a version-1 row). */
 	if (strlen(rec->path) != (size_t)sqlite3_column_bytes(st, 3) ||
-	    (rec->path2 && strlen(rec->path2) != (size_t)sqlite3_column_bytes(st, 4))) {
+	    (rec->path2 && strlen(rec->path2) != (size_t)sqlite3_column_bytes(st, 4)) ||
+	    (sqlite3_column_type(st, 8) != SQLITE_NULL &&
+	     sqlite3_column_int64(st, 8) != bt_op_rec_crc(rec))) {
 		bt_op_rec_free(rec);
 		return -EUCLEAN;
 	}
@@ -394,7 +426,7 @@ int bt_journal_read(struct bt_journal *j, int64_t after, int64_t upto,
 	int rc;
 
 	rc = sqlite3_prepare_v2(j->db,
-				"SELECT seq, op, ino, path, path2, off, len, mode FROM ops"
+				"SELECT seq, op, ino, path, path2, off, len, mode, crc FROM ops"
 				" WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK)
@@ -443,7 +475,7 @@ int bt_pending_read(struct bt_journal *j,
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(j->db,
-				    "SELECT 0, op, ino, path, path2, off, len, mode"
+				    "SELECT 0, op, ino, path, path2, off, len, mode, crc"
 				    " FROM pending ORDER BY id", -1, &st, NULL);
 
 	if (rc != SQLITE_OK)
@@ -461,8 +493,8 @@ static void bind_path(sqlite3_stmt *st, int col, const char *path)
 		sqlite3_bind_null(st, col);
 }
 
-/* Binds rec's fields to columns 1..8 in (seq|op, ...) order starting at
- * first (the seq column is left to the caller). */
+/* Binds rec's fields and checksum to 8 columns (op, ino, path, path2, off,
+ * len, mode, crc) starting at first (the seq column is left to the caller). */
 void bt_journal_bind_rec(sqlite3_stmt *st, int first, const struct bt_op_rec *r)
 {
 	sqlite3_bind_int(st, first, r->op);
@@ -472,6 +504,7 @@ void bt_journal_bind_rec(sqlite3_stmt *st, int first, const struct bt_op_rec *r)
 	sqlite3_bind_int64(st, first + 4, r->off);
 	sqlite3_bind_int64(st, first + 5, r->len);
 	sqlite3_bind_int64(st, first + 6, r->mode);
+	sqlite3_bind_int64(st, first + 7, bt_op_rec_crc(r));
 }
 
 int bt_pending_replace(struct bt_journal *j, const struct bt_op_rec *recs,
@@ -483,8 +516,8 @@ int bt_pending_replace(struct bt_journal *j, const struct bt_op_rec *recs,
 	if (rc < 0 || n == 0)
 		return rc;
 	rc = sqlite3_prepare_v2(j->db,
-				"INSERT INTO pending(op, ino, path, path2, off, len, mode)"
-				" VALUES(?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL);
+				"INSERT INTO pending(op, ino, path, path2, off, len, mode, crc)"
+				" VALUES(?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL);
 	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
 		bt_journal_bind_rec(st, 1, &recs[i]);
 		rc = sqlite3_step(st);

@@ -88,8 +88,8 @@ static int commit_batch(struct bt_journal *j, struct jw_queue *b)
 	rc = sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(j->db,
-					"INSERT INTO ops(seq, op, ino, path, path2, off, len, mode)"
-					" VALUES(?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL);
+					"INSERT INTO ops(seq, op, ino, path, path2, off, len, mode, crc)"
+					" VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL);
 	for (size_t i = 0; rc == SQLITE_OK && i < b->n; i++) {
 		sqlite3_bind_int64(st, 1, b->v[i].seq);
 		bt_journal_bind_rec(st, 2, &b->v[i]);

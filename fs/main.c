@@ -135,11 +135,16 @@ static int load_block(struct options *o, struct bt_block *b)
 static int open_journal(struct bt_fs *fs, struct bt_block *b)
 {
 	int rc = bt_journal_open(b->journal, BT_J_CREATE, &fs->j);
+	char aside[PATH_MAX + 64];
 
+	/* We hold daemon.lock: no other daemon has it open. A corrupt journal
+	 * is kept aside and the next sync reconciles by rescan; the user's
+	 * work goes on meanwhile. */
+	if (rc == -EUCLEAN)
+		rc = bt_journal_replace_corrupt(b->journal, &fs->j, aside, sizeof(aside));
 	if (rc < 0) {
 		bt_err("journal %s: %s%s", b->journal, strerror(-rc),
-		       rc == -EUCLEAN ? " (corrupt: kept as is; run btsoot-verify --repair "
-					"after moving it away)" : "");
+		       rc == -EPROTO ? " (written by a newer btsoot: upgrade)" : "");
 		return rc;
 	}
 	bt_jw_on_broken(fs->j, on_journal_broken, fs);

@@ -38,16 +38,25 @@ static int open_lock(struct bt_ctx *c)
 	return 0;
 }
 
-static int open_journal(struct bt_ctx *c)
+static int open_journal(struct bt_ctx *c, int flags)
 {
 	int rc = bt_journal_open(c->block.journal, BT_J_CREATE, &c->j);
 
+	/* Corrupt: kept aside, and a new journal asks for a full rescan. Not
+	 * under a running daemon, which holds the file open. */
+	if (rc == -EUCLEAN && (flags & BT_CTX_RECOVER) && bt_ctx_daemon_pid(c) == 0)
+		rc = bt_journal_replace_corrupt(c->block.journal, &c->j, c->aside,
+						sizeof(c->aside));
 	if (rc == 0)
 		return 0;
 	if (rc == -EUCLEAN)
 		snprintf(c->err, sizeof(c->err),
-			 "journal %s is corrupt; it is kept as is: move it aside and run "
-			 "`btsoot-verify --repair %s`", c->block.journal, c->block.name);
+			 "journal %s is corrupt; it is kept as is: unmount block '%s' and run "
+			 "btsoot-sync, which sets it aside and reconciles by rescan",
+			 c->block.journal, c->block.name);
+	else if (rc == -EPROTO)
+		snprintf(c->err, sizeof(c->err), "journal %s was written by a newer btsoot; "
+			 "upgrade btsoot", c->block.journal);
 	else if (rc == -EBUSY)
 		snprintf(c->err, sizeof(c->err), "journal %s is locked; try again later",
 			 c->block.journal);
@@ -81,7 +90,7 @@ int bt_ctx_open(struct bt_ctx *c, const struct bt_dirs *d, const char *block,
 		return BT_EXIT_USAGE;
 	if ((flags & BT_CTX_LOCK) && (rc = open_lock(c)))
 		goto fail;
-	if ((flags & BT_CTX_JOURNAL) && (rc = open_journal(c)))
+	if ((flags & BT_CTX_JOURNAL) && (rc = open_journal(c, flags)))
 		goto fail;
 	if ((flags & BT_CTX_SOURCE) && (rc = open_source(c)))
 		goto fail;
@@ -122,6 +131,29 @@ void bt_ctx_close(struct bt_ctx *c)
 	c->srcfd = -1;
 	bt_lock_release(c->lockfd);
 	c->lockfd = -1;
+}
+
+int bt_ctx_replace_journal(struct bt_ctx *c)
+{
+	int rc;
+
+	if (bt_ctx_daemon_pid(c) != 0) {
+		snprintf(c->err, sizeof(c->err),
+			 "journal %s has a corrupt row; unmount block '%s' and run btsoot-sync, "
+			 "which sets the journal aside and reconciles by rescan",
+			 c->block.journal, c->block.name);
+		return BT_EXIT_JOURNAL;
+	}
+	bt_journal_close(c->j);
+	c->j = NULL;
+	c->journal_corrupt = false;
+	rc = bt_journal_replace_corrupt(c->block.journal, &c->j, c->aside, sizeof(c->aside));
+	if (rc < 0) {
+		snprintf(c->err, sizeof(c->err), "journal %s is corrupt and could not be set "
+			 "aside: %s", c->block.journal, strerror(-rc));
+		return BT_EXIT_JOURNAL;
+	}
+	return BT_EXIT_OK;
 }
 
 int bt_ctx_daemon_pid(const struct bt_ctx *c)

@@ -19,12 +19,16 @@ enum bt_ctx_flags {
 	BT_CTX_JOURNAL = 2, /* open the journal (BT_EXIT_JOURNAL on failure) */
 	BT_CTX_REMOTE = 4,  /* open the remote and check its marker (BT_EXIT_REMOTE) */
 	BT_CTX_SOURCE = 8,  /* open the source root (BT_EXIT_SOURCE) */
+	BT_CTX_RECOVER = 16, /* a corrupt journal is set aside and replaced
+			      * (needs BT_CTX_LOCK; not while btsootfs runs) */
 };
 
 struct bt_ctx {
 	struct bt_dirs dirs;
 	struct bt_block block;
 	struct bt_journal *j; /* NULL unless BT_CTX_JOURNAL */
+	char aside[PATH_MAX + 64]; /* where a corrupt journal was set aside, or "" */
+	bool journal_corrupt; /* a read of j found a corrupt row */
 	struct bt_remote remote; /* rootfd -1 unless BT_CTX_REMOTE */
 	int srcfd;  /* source root O_PATH | O_DIRECTORY, -1 unless BT_CTX_SOURCE */
 	int lockfd; /* -1 unless BT_CTX_LOCK */
@@ -41,6 +45,9 @@ int bt_ctx_open(struct bt_ctx *c, const struct bt_dirs *d, const char *block,
 		int flags);
 void bt_ctx_close(struct bt_ctx *c);
 /* Is btsootfs running for this block (daemon.lock held)? Its pid or 0. */
+/* After journal_corrupt: sets the journal aside and opens a new one that
+ * asks for a rescan. BT_EXIT_JOURNAL (c->err set) while btsootfs runs. */
+int bt_ctx_replace_journal(struct bt_ctx *c);
 int bt_ctx_daemon_pid(const struct bt_ctx *c);
 /* Asks a running daemon to commit everything it has queued (SIGUSR1) and
  * waits up to timeout_ms for meta flush_gen to change. 0, -ESRCH (no daemon)

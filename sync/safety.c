@@ -97,8 +97,9 @@ int bt_check_plan(struct bt_ctx *c, int64_t upto, const struct bt_plan_opts *o,
 	rc = bt_plan_build(c->j, synced, upto, p, (o->dry_run && o->verbose) ? show_row : NULL,
 			   &s);
 	if (rc < 0) {
+		c->journal_corrupt = rc == -EUCLEAN;
 		snprintf(c->err, sizeof(c->err), "reading journal %s: %s", c->block.journal,
-			 strerror(-rc));
+			 rc == -EUCLEAN ? "a row is corrupt" : strerror(-rc));
 		return BT_EXIT_JOURNAL;
 	}
 	if (o->dry_run) {

@@ -74,8 +74,12 @@ static const char *rescan_reason(struct bt_ctx *c)
 
 	if (bt_meta_get_i64(c->j, BT_META_FIRST_SYNC, &v) < 0 || v != 1)
 		return "first sync: mirroring the whole source";
-	if (bt_meta_get_i64(c->j, BT_META_NEEDS_RESCAN, &v) == 0 && v == 1)
+	if (bt_meta_get_i64(c->j, BT_META_NEEDS_RESCAN, &v) == 0 && v == 1) {
+		if (bt_meta_get(c->j, BT_META_SET_ASIDE, c->aside, sizeof(c->aside)) == 0 &&
+		    c->aside[0])
+			return "the journal was corrupt (kept aside, see above)";
 		return "the journal is marked incomplete";
+	}
 	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", c->block.state);
 	if (access(path, F_OK) == 0)
 		return "btsootfs could not journal every change";
@@ -246,6 +250,12 @@ static int sync_block(struct bt_ctx *c, struct args *a)
 	if (rc || a->dry_run)
 		return rc;
 	rc = bt_replay(c, upto, &st);
+	if (rc == -EUCLEAN) {
+		c->journal_corrupt = true;
+		snprintf(c->err, sizeof(c->err), "journal %s: a row is corrupt",
+			 c->block.journal);
+		return BT_EXIT_JOURNAL;
+	}
 	if (rc < 0)
 		return rc == -ENOMEM ? BT_EXIT_INTERNAL : bt_exit_for_errno(rc);
 	bt_mirror_entries_add(c, plan.created - plan.died_young - plan.deleted);
@@ -288,12 +298,20 @@ int main(int argc, char **argv)
 	if (getenv("BTSOOT_DEBUG")) /* a trace of every replay decision */
 		bt_log_init("btsoot-sync", BT_LOG_DEBUG);
 	rc = bt_ctx_open(&c, &a.cli.dirs, a.cli.block,
-			 BT_CTX_LOCK | BT_CTX_JOURNAL | BT_CTX_REMOTE | BT_CTX_SOURCE);
+			 BT_CTX_LOCK | BT_CTX_JOURNAL | BT_CTX_RECOVER | BT_CTX_REMOTE |
+			 BT_CTX_SOURCE);
 	if (rc) {
 		bt_err("%s", c.err);
 		return rc;
 	}
 	rc = sync_block(&c, &a);
+	/* A corrupt row found on the way: the journal is set aside (never
+	 * deleted) and the block reconciles by rescan, in this same run. */
+	if (rc == BT_EXIT_JOURNAL && c.journal_corrupt && !a.dry_run) {
+		bt_warn("%s", c.err);
+		rc = bt_ctx_replace_journal(&c);
+		rc = rc ? rc : sync_block(&c, &a);
+	}
 	if (rc)
 		bt_err("%s", c.err[0] ? c.err : "sync failed");
 	bt_ctx_close(&c);

@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	rc = parse_args(argc, argv, &a);
 	if (rc)
 		return rc;
-	rc = bt_ctx_open(&c, &a.cli.dirs, a.cli.block, BT_CTX_JOURNAL | BT_CTX_REMOTE |
+	rc = bt_ctx_open(&c, &a.cli.dirs, a.cli.block, BT_CTX_JOURNAL | BT_CTX_RECOVER | BT_CTX_REMOTE |
 			 BT_CTX_SOURCE | BT_CTX_LOCK); /* opening the remote empties .btsoot/tmp */
 	/* A repair deletes from the remote: never against an unmounted or
 	 * emptied source. */

@@ -2,12 +2,12 @@
 /*
  * The block journal: one SQLite database per block, outside the mounted tree.
  *
- * Schema (version 1)
+ * Schema (version 2; version 1 lacked crc and is upgraded on open)
  *   meta(key TEXT PRIMARY KEY, value TEXT)    block state, see BT_META_*
- *   ops(seq INTEGER PRIMARY KEY, op, ino, path BLOB, path2 BLOB, off, len, mode)
+ *   ops(seq INTEGER PRIMARY KEY, op, ino, path BLOB, path2 BLOB, off, len, mode, crc)
  *       append-only log written by btsootfs in the order the filesystem
  *       applied the changes; pruned by btsoot-sync once replayed.
- *   pending(id INTEGER PRIMARY KEY, op, ino, path BLOB, path2 BLOB, off, len, mode)
+ *   pending(id INTEGER PRIMARY KEY, op, ino, path BLOB, path2 BLOB, off, len, mode, crc)
  *       owned by btsoot-sync: dirty data/metadata it could not finish (the
  *       source file had moved on); replayed before the next batch of ops.
  *       Rows are WRITE (a range) or META (metadata only); mode is the
@@ -82,6 +82,8 @@ struct bt_op_rec {
 };
 
 void bt_op_rec_free(struct bt_op_rec *r); /* frees the strings, not r */
+/* The checksum stored with every row (all fields but seq). */
+int64_t bt_op_rec_crc(const struct bt_op_rec *r);
 
 /* meta keys */
 #define BT_META_SCHEMA "schema"              /* "1" */
@@ -96,6 +98,7 @@ void bt_op_rec_free(struct bt_op_rec *r); /* frees the strings, not r */
 #define BT_META_LAST_VERIFY "last_verify"    /* unix time */
 #define BT_META_LAST_VERIFY_RESULT "last_verify_result" /* "equal", "N differences", "error: ..." */
 #define BT_META_FLUSH_GEN "flush_gen"        /* bumped by btsootfs after each SIGUSR1 flush */
+#define BT_META_SET_ASIDE "set_aside"      /* where the corrupt journal this one replaced was kept */
 #define BT_META_MIRROR_ENTRIES "mirror_entries" /* entries the remote mirror holds (rescan count, kept up by replays) */
 
 enum bt_journal_flags {
@@ -111,6 +114,14 @@ struct bt_journal;
  * (locked past the timeout) or -errno. */
 int bt_journal_open(const char *path, int flags, struct bt_journal **out);
 void bt_journal_close(struct bt_journal *j);
+/* Renames the journal (and its -wal, -shm) to path.corrupt-<UTC time>,
+ * written to aside; never deletes anything. */
+int bt_journal_set_aside(const char *path, char *aside, size_t len);
+/* For a journal bt_journal_open found corrupt (-EUCLEAN): sets it aside and
+ * opens a new one whose meta asks the next sync for a full rescan. Only
+ * while no other process has the journal open. */
+int bt_journal_replace_corrupt(const char *path, struct bt_journal **out, char *aside,
+			       size_t len);
 struct sqlite3 *bt_journal_db(struct bt_journal *j);
 /* Last SQLite error message of this connection, for one-line errors. */
 const char *bt_journal_errmsg(struct bt_journal *j);

@@ -253,6 +253,92 @@ static void truncated_journal_is_corrupt(void **state)
 	assert_int_equal(rc, -EUCLEAN);
 }
 
+/* Bytes changed inside a row leave the pages valid; the row checksum
+ * catches them, in ops and in pending. */
+static void garbled_row_is_corrupt(void **state)
+{
+	struct fixture *f = *state;
+	struct collected c = { 0 };
+	struct bt_op_rec pend = { .op = BT_OP_WRITE, .ino = 7, .path = "p/q", .len = 3 };
+	struct bt_journal *j;
+
+	assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), 0);
+	assert_int_equal(bt_jw_start(j, 50), 0);
+	append(j, BT_OP_CREATE, "dir/file-one", NULL, 0, 0);
+	append(j, BT_OP_RENAME, "dir/file-one", "dir/file-two", 0, 0);
+	assert_int_equal(bt_jw_flush(j), 0);
+	assert_int_equal(bt_pending_replace(j, &pend, 1), 0);
+	assert_int_equal(bt_journal_read(j, 0, INT64_MAX, 0, collect, &c), 0);
+	assert_int_equal(c.n, 2);
+	collected_free(&c);
+	assert_int_equal(bt_journal_exec_for_tests(j,
+		"UPDATE ops SET path2 = CAST('dir/../../etc' AS BLOB) WHERE op = 6;"
+		"UPDATE pending SET off = 4096;"), 0);
+	assert_int_equal(bt_journal_read(j, 0, INT64_MAX, 0, collect, &c), -EUCLEAN);
+	collected_free(&c);
+	assert_int_equal(bt_pending_read(j, collect, &c), -EUCLEAN);
+	collected_free(&c);
+	bt_journal_close(j);
+}
+
+/* A version-1 journal (no crc column) is upgraded; its rows stay readable. */
+static void version_1_journal_is_upgraded(void **state)
+{
+	struct fixture *f = *state;
+	struct collected c = { 0 };
+	struct bt_journal *j;
+	char v[8];
+
+	assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), 0);
+	assert_int_equal(bt_journal_exec_for_tests(j,
+		"DROP TABLE ops; DROP TABLE pending;"
+		"CREATE TABLE ops(seq INTEGER PRIMARY KEY, op INTEGER NOT NULL,"
+		" ino INTEGER NOT NULL DEFAULT 0, path BLOB NOT NULL, path2 BLOB,"
+		" off INTEGER NOT NULL DEFAULT 0, len INTEGER NOT NULL DEFAULT 0,"
+		" mode INTEGER NOT NULL DEFAULT 0);"
+		"CREATE TABLE pending(id INTEGER PRIMARY KEY, op INTEGER NOT NULL,"
+		" ino INTEGER NOT NULL DEFAULT 0, path BLOB NOT NULL, path2 BLOB,"
+		" off INTEGER NOT NULL DEFAULT 0, len INTEGER NOT NULL DEFAULT 0,"
+		" mode INTEGER NOT NULL DEFAULT 0);"
+		"INSERT INTO ops(seq, op, path) VALUES(1, 1, CAST('old' AS BLOB));"
+		"UPDATE meta SET value = '1' WHERE key = 'schema';"), 0);
+	bt_journal_close(j);
+	assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), 0);
+	assert_int_equal(bt_meta_get(j, BT_META_SCHEMA, v, sizeof(v)), 0);
+	assert_string_equal(v, "2");
+	assert_int_equal(bt_journal_read(j, 0, INT64_MAX, 0, collect, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.v[0].path, "old");
+	collected_free(&c);
+	bt_journal_close(j);
+}
+
+/* Replacing a corrupt journal keeps its bytes under a new name and asks
+ * for a rescan; nothing is deleted. */
+static void corrupt_journal_is_set_aside_not_deleted(void **state)
+{
+	struct fixture *f = *state;
+	char junk[8192], aside[256], back[8192];
+	struct bt_journal *j = NULL;
+	int64_t v = 0;
+	int fd = open(f->path, O_WRONLY | O_CREAT, 0600);
+
+	memset(junk, 0x5a, sizeof(junk));
+	assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	close(fd);
+	assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), -EUCLEAN);
+	assert_int_equal(bt_journal_replace_corrupt(f->path, &j, aside, sizeof(aside)), 0);
+	assert_non_null(strstr(aside, "journal.db.corrupt-"));
+	fd = open(aside, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, back, sizeof(back)), (ssize_t)sizeof(back));
+	close(fd);
+	assert_memory_equal(back, junk, sizeof(junk));
+	assert_int_equal(bt_meta_get_i64(j, BT_META_NEEDS_RESCAN, &v), 0);
+	assert_int_equal(v, 1);
+	bt_journal_close(j);
+}
+
 struct writer_arg {
 	struct bt_journal *j;
 	int id;
@@ -338,6 +424,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pending_replace_and_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(garbage_file_is_reported_corrupt_not_replaced, setup, teardown),
 		cmocka_unit_test_setup_teardown(truncated_journal_is_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(garbled_row_is_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(version_1_journal_is_upgraded, setup, teardown),
+		cmocka_unit_test_setup_teardown(corrupt_journal_is_set_aside_not_deleted, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_appends_lose_nothing_and_keep_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(broken_journal_refuses_appends, setup, teardown),
 	};
