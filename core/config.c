@@ -123,8 +123,14 @@ static int parse_line(struct bt_block *b, char *line, const char *where,
 		b->source_is_mount = val[0] == '1';
 		return 0;
 	}
+	if (!strcmp(key, "scan_offline_changes") &&
+	    (!strcmp(val, "0") || !strcmp(val, "1"))) {
+		b->scan_offline_changes = val[0] == '1';
+		return 0;
+	}
 	if (!strcmp(key, "trash_days") || !strcmp(key, "remote_is_mount") ||
-	    !strcmp(key, "source_is_mount") || !strcmp(key, "max_delete_percent"))
+	    !strcmp(key, "source_is_mount") || !strcmp(key, "max_delete_percent") ||
+	    !strcmp(key, "scan_offline_changes"))
 		snprintf(err, errlen, "%s: bad value '%s' for %s", where, val, key);
 	else
 		snprintf(err, errlen, "%s: unknown key '%s'", where, key);
@@ -141,6 +147,7 @@ int bt_block_load(const struct bt_dirs *d, const char *name, struct bt_block *b,
 	memset(b, 0, sizeof(*b));
 	b->trash_days = 30;
 	b->max_delete_percent = 50;
+	b->scan_offline_changes = true;
 	if (!bt_block_name_valid(name)) {
 		snprintf(err, errlen, "invalid block name '%s' (letters, digits, '_', '.', '-')", name);
 		return -EINVAL;
@@ -246,9 +253,10 @@ int bt_block_save(const struct bt_dirs *d, struct bt_block *b, bool replace,
 	}
 	fprintf(f, "# btsoot block '%s'\nsource = %s\nremote = %s\nid = %s\n"
 		   "trash_days = %d\nmax_delete_percent = %d\nremote_is_mount = %d\n"
-		   "source_is_mount = %d\n",
+		   "source_is_mount = %d\nscan_offline_changes = %d\n",
 		b->name, b->source, b->remote, b->id, b->trash_days, b->max_delete_percent,
-		b->remote_is_mount ? 1 : 0, b->source_is_mount ? 1 : 0);
+		b->remote_is_mount ? 1 : 0, b->source_is_mount ? 1 : 0,
+		b->scan_offline_changes ? 1 : 0);
 	rc = fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -errno;
 	if (fclose(f) != 0 && rc == 0)
 		rc = -errno;

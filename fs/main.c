@@ -18,6 +18,7 @@
 
 #include "btsoot/config.h"
 #include "btsoot/exitcodes.h"
+#include "btsoot/fsclock.h"
 #include "btsoot/lockfile.h"
 #include "btsoot/log.h"
 #include "btsoot/pathsafe.h"
@@ -267,12 +268,27 @@ static void note_unclean_stop(struct bt_fs *fs, const struct bt_block *b)
 		bt_err("block '%s': cannot record the unclean stop in the journal", b->name);
 }
 
+/* From now on changes to the source bypass the journal: the next sync
+ * looks for entries changed since (the earliest such time is kept until a
+ * sync has looked). */
+static void note_offline(struct bt_fs *fs, const struct bt_block *b,
+			 const struct timespec *stopped)
+{
+	int64_t since = 0;
+
+	if (bt_meta_get_i64(fs->j, BT_META_OFFLINE_SINCE, &since) == 0 && since > 0)
+		return;
+	if (bt_meta_set_i64(fs->j, BT_META_OFFLINE_SINCE, bt_ts_ns(stopped)) < 0)
+		bt_err("block '%s': cannot record the unmount time in the journal", b->name);
+}
+
 static int run(struct fuse_args *args, struct fuse_cmdline_opts *co,
 	       struct options *o, struct bt_block *b)
 {
 	static struct bt_fs fs;
 	struct fuse_session *se = NULL;
 	char lockpath[PATH_MAX + 16];
+	struct timespec stopped;
 	int lockfd = -1, rc;
 
 	g_fs = &fs;
@@ -325,6 +341,10 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *co,
 	bt_notice("block '%s' mounted on %s (journal %s)", b->name, co->mountpoint,
 		  fs.nojournal ? "OFF" : b->journal);
 	rc = serve(se, co) ? BT_EXIT_IO : 0;
+	/* The kernel has let go of the mount a moment ago: two seconds back
+	 * covers that moment (at worst a few changes are looked at twice). */
+	bt_fs_now(b->state, &stopped);
+	stopped.tv_sec -= 2;
 	jrec_stop_flusher(&fs);
 	jrec_flush_all(&fs);
 	if (!fs.nojournal) {
@@ -332,8 +352,10 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *co,
 		 * no name already left the NEEDS_RESCAN file behind. */
 		bool lost = bt_jw_stop(fs.j) < 0;
 
-		if (!lost)
+		if (!lost) {
+			note_offline(&fs, b, &stopped);
 			mark_state(&fs, "clean");
+		}
 		bt_notice("block '%s' unmounted %s", b->name,
 			  lost ? "with an incomplete journal: next sync rescans" : "cleanly");
 	}

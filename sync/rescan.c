@@ -35,6 +35,7 @@ struct walk {
 	struct link_seen *links;
 	size_t nlinks, caplinks;
 	time_t last_progress;
+	bool shallow; /* compare one directory's entries, not what is below */
 };
 
 static const char *const kind_names[] = {
@@ -464,7 +465,7 @@ static int compare(struct dir_walk *d, const char *name, const char *rel,
 	if (S_ISDIR(s->st_mode)) {
 		struct stat now = *r;
 
-		rc = walk_dir(w, rel);
+		rc = w->shallow ? 0 : walk_dir(w, rel);
 		/* Repairs inside changed the remote directory's times. */
 		if (rc == 0 && fstatat(d->rdir, name, &now, AT_SYMLINK_NOFOLLOW) < 0)
 			now = *r;
@@ -588,6 +589,35 @@ int bt_rescan(struct bt_remote *r, int srcfd, const struct bt_rescan_opts *o,
 		st->repaired += rc == 0;
 	}
 	progress(&w, true);
+	for (size_t i = 0; i < w.nlinks; i++)
+		free(w.links[i].rel);
+	free(w.links);
+	return rc;
+}
+
+int bt_rescan_dir(struct bt_remote *r, int srcfd, const char *rel,
+		  const struct bt_rescan_opts *o, struct bt_rescan_stats *st)
+{
+	struct walk w = { .r = r, .srcfd = srcfd, .o = o, .st = st, .shallow = true };
+	int sfd = -1, rfd = -1, rc;
+	struct stat s, rs;
+
+	rc = walk_dir(&w, rel);
+	if (rc == 0) {
+		sfd = bt_open_beneath(srcfd, rel, O_PATH | O_DIRECTORY, 0);
+		rfd = bt_open_beneath(r->rootfd, rel, O_PATH | O_DIRECTORY, 0);
+	}
+	/* The directory's own metadata, after its entries. */
+	if (sfd >= 0 && rfd >= 0 && fstat(sfd, &s) == 0 && fstat(rfd, &rs) == 0 &&
+	    meta_differs(&w, &(struct both){ sfd, rfd, NULL }, rel, &s, &rs, true) &&
+	    o->repair) {
+		rc = bt_remote_set_meta(r, rel, &s, sfd, true);
+		st->repaired += rc == 0;
+	}
+	if (sfd >= 0)
+		close(sfd);
+	if (rfd >= 0)
+		close(rfd);
 	for (size_t i = 0; i < w.nlinks; i++)
 		free(w.links[i].rel);
 	free(w.links);

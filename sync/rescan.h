@@ -75,4 +75,11 @@ const char *bt_diff_kind_name(enum bt_diff_kind kind);
 int bt_rescan(struct bt_remote *r, int srcfd, const struct bt_rescan_opts *o,
 	      struct bt_rescan_stats *st);
 
+/* The same for the entries of one directory rel (and its own metadata),
+ * not below: new directories are copied whole, existing ones only have
+ * their metadata compared. Adds to *st. -ENOENT when either side no
+ * longer has rel as a directory. */
+int bt_rescan_dir(struct bt_remote *r, int srcfd, const char *rel,
+		  const struct bt_rescan_opts *o, struct bt_rescan_stats *st);
+
 #endif

@@ -13,7 +13,6 @@
 #include "btsoot/pathsafe.h"
 #include "safety.h"
 
-#define SHOW_DELETIONS 20 /* paths listed when a plan is refused */
 
 /* Does directory fd hold any entry other than the reserved .btsoot? */
 static bool has_entries(int fd)
@@ -70,7 +69,7 @@ static void show_row(void *arg, const struct bt_op_rec *r, bool removes_existing
 		printf("%s %s%s%s\n", bt_op_name(r->op), bt_path_printable(r->path, p, sizeof(p)),
 		       r->path2 ? " -> " : "",
 		       r->path2 ? bt_path_printable(r->path2, p2, sizeof(p2)) : "");
-	} else if (!s->dry_run && removes_existing && s->listed++ < SHOW_DELETIONS) {
+	} else if (!s->dry_run && removes_existing && s->listed++ < BT_SHOW_DELETIONS) {
 		fprintf(stderr, "btsoot-sync: would delete %s\n",
 			bt_path_printable(r->path, p, sizeof(p)));
 	}
@@ -114,8 +113,8 @@ int bt_check_plan(struct bt_ctx *c, int64_t upto, const struct bt_plan_opts *o,
 	if (o->force || !too_many(c, p, mirror))
 		return BT_EXIT_OK;
 	bt_plan_build(c->j, synced, upto, p, show_row, &s);
-	if (s.listed > SHOW_DELETIONS)
-		fprintf(stderr, "btsoot-sync: ... and %" PRId64 " more\n", s.listed - SHOW_DELETIONS);
+	if (s.listed > BT_SHOW_DELETIONS)
+		fprintf(stderr, "btsoot-sync: ... and %" PRId64 " more\n", s.listed - BT_SHOW_DELETIONS);
 	snprintf(c->err, sizeof(c->err),
 		 "block '%s': this sync would delete %" PRId64 " of about %" PRId64
 		 " mirrored entries (limit %d%%); nothing was changed. Check the source, "
@@ -124,38 +123,32 @@ int bt_check_plan(struct bt_ctx *c, int64_t upto, const struct bt_plan_opts *o,
 	return BT_EXIT_SAFETY;
 }
 
-/* The first SHOW_DELETIONS remote entries a repair would remove, kept to be
- * listed if the check refuses. */
-struct doomed_list {
-	char *rel[SHOW_DELETIONS];
-	int64_t n;
-};
-
-static void collect_doomed(void *arg, enum bt_diff_kind kind, const char *rel,
-			   const char *detail)
+void bt_doomed_collect(void *arg, enum bt_diff_kind kind, const char *rel,
+		       const char *detail)
 {
-	struct doomed_list *l = arg;
+	struct bt_doomed_list *l = arg;
 
 	(void)detail;
 	if (kind != BT_DIFF_EXTRA && kind != BT_DIFF_TYPE)
 		return;
-	if (l->n < SHOW_DELETIONS)
+	if (l->n < BT_SHOW_DELETIONS)
 		l->rel[l->n] = strdup(rel);
 	l->n++;
 }
 
-static void show_doomed(struct doomed_list *l, bool print)
+void bt_doomed_show(struct bt_doomed_list *l, bool print)
 {
 	char p[512];
 
-	for (int64_t i = 0; i < l->n && i < SHOW_DELETIONS; i++) {
+	for (int64_t i = 0; i < l->n && i < BT_SHOW_DELETIONS; i++) {
 		if (print && l->rel[i])
 			fprintf(stderr, "btsoot-sync: would delete %s\n",
 				bt_path_printable(l->rel[i], p, sizeof(p)));
 		free(l->rel[i]);
 	}
-	if (print && l->n > SHOW_DELETIONS)
-		fprintf(stderr, "btsoot-sync: ... and %" PRId64 " more\n", l->n - SHOW_DELETIONS);
+	if (print && l->n > BT_SHOW_DELETIONS)
+		fprintf(stderr, "btsoot-sync: ... and %" PRId64 " more\n", l->n - BT_SHOW_DELETIONS);
+	*l = (struct bt_doomed_list){ 0 };
 }
 
 /* A rescan cannot see renames: a renamed directory is its old name doomed
@@ -173,9 +166,9 @@ static bool rescan_too_many(const struct bt_ctx *c, const struct bt_rescan_stats
 
 int bt_check_rescan(struct bt_ctx *c, struct bt_rescan_stats *st)
 {
-	struct doomed_list l = { 0 };
+	struct bt_doomed_list l = { 0 };
 	struct bt_rescan_opts o = {
-		.mode = BT_CMP_QUICK, .on_diff = collect_doomed, .arg = &l,
+		.mode = BT_CMP_QUICK, .on_diff = bt_doomed_collect, .arg = &l,
 	};
 	bool refuse;
 	int rc;
@@ -186,7 +179,7 @@ int bt_check_rescan(struct bt_ctx *c, struct bt_rescan_stats *st)
 		return BT_EXIT_OK; /* nothing there to lose */
 	rc = bt_rescan(&c->remote, c->srcfd, &o, st);
 	refuse = rc == 0 && rescan_too_many(c, st);
-	show_doomed(&l, refuse);
+	bt_doomed_show(&l, refuse);
 	if (rc < 0) {
 		snprintf(c->err, sizeof(c->err), "rescan of block '%s' stopped: %s",
 			 c->block.name, strerror(-rc));

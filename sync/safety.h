@@ -35,6 +35,19 @@ int bt_check_plan(struct bt_ctx *c, int64_t upto, const struct bt_plan_opts *o,
  * the repair has nothing to do), or the exit code of an error. */
 int bt_check_rescan(struct bt_ctx *c, struct bt_rescan_stats *st);
 
+#define BT_SHOW_DELETIONS 20 /* paths listed when a plan is refused */
+
+/* The first BT_SHOW_DELETIONS remote entries a rescan's repair would
+ * remove (an on_diff callback), listed if a check refuses. */
+struct bt_doomed_list {
+	char *rel[BT_SHOW_DELETIONS];
+	int64_t n;
+};
+void bt_doomed_collect(void *arg, enum bt_diff_kind kind, const char *rel,
+		       const char *detail);
+/* Prints "would delete" lines when print, and empties the list. */
+void bt_doomed_show(struct bt_doomed_list *l, bool print);
+
 /* Keeps meta mirror_entries: set after a rescan, moved by a replay. */
 void bt_mirror_entries_set(struct bt_ctx *c, int64_t n);
 void bt_mirror_entries_add(struct bt_ctx *c, int64_t delta);

@@ -15,10 +15,12 @@
 #include <unistd.h>
 
 #include "btsoot/exitcodes.h"
+#include "btsoot/fsclock.h"
 #include "btsoot/log.h"
 #include "config.h"
 #include "cli.h"
 #include "context.h"
+#include "offline.h"
 #include "plan.h"
 #include "safety.h"
 #include "replay.h"
@@ -135,12 +137,15 @@ static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 		.on_diff = print_diff, .arg = &a->verbose,
 	};
 	struct bt_rescan_stats st = { .differences = 1 };
+	struct timespec began;
+	int daemon_pid = bt_ctx_daemon_pid(c);
 	int64_t s0 = 0;
 	int rc;
 
 	if (!a->cli.quiet)
 		bt_notice("block '%s': %s; reconciling by rescan", c->block.name, why);
 	bt_journal_max_seq(c->j, &s0);
+	bt_fs_now(c->block.state, &began);
 	if (!a->force && (rc = bt_check_rescan(c, &st)))
 		return rc;
 	if (st.differences || st.errors) {
@@ -152,34 +157,12 @@ static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 		}
 	}
 	rc = mark_reconciled(c, s0, st.entries);
+	if (rc == 0) /* changes made while unmounted are covered too */
+		bt_offline_covered(c, &began, daemon_pid);
 	if (rc == 0 && !a->cli.quiet)
 		bt_notice("block '%s': rescan saw %" PRId64 " entries, fixed %" PRId64
 			  " differences", c->block.name, st.entries, st.repaired);
 	return rc;
-}
-
-/* The time the kernel would stamp a change with right now, read back from
- * a probe file in the state directory: file times come from a coarse clock
- * (and, since Linux 6.13, from a global floor that fine-grained stamps
- * raise), so clock_gettime is not comparable with them. Any change made
- * after this call gets a ctime at or after it. */
-static void fs_now(struct bt_ctx *c, struct timespec *now)
-{
-	char path[PATH_MAX + 32];
-	struct stat st;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/clock-probe", c->block.state);
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd >= 0 && fstat(fd, &st) == 0 && futimens(fd, NULL) == 0 &&
-	    fstat(fd, &st) == 0) {
-		*now = st.st_ctim;
-	} else { /* coarse clock, one tick back */
-		clock_gettime(CLOCK_REALTIME_COARSE, now);
-		now->tv_sec -= 1;
-	}
-	if (fd >= 0)
-		close(fd);
 }
 
 /* See bt_ctx.changes_after. */
@@ -218,20 +201,53 @@ static int dry_rescan(struct bt_ctx *c, struct args *a, const char *why)
 	return BT_EXIT_OK;
 }
 
+/* The journal's rows up to now, then what changed while unmounted. */
+static int replay_journal(struct bt_ctx *c, struct args *a, bool skip_offline,
+			  struct bt_offline *off, struct bt_replay_stats *st)
+{
+	struct bt_plan plan;
+	int64_t upto = 0;
+	int rc;
+
+	bt_journal_max_seq(c->j, &upto);
+	rc = bt_check_plan(c, upto, &(struct bt_plan_opts){ a->force, a->dry_run, a->verbose },
+			   &plan);
+	rc = rc || skip_offline ? rc : bt_offline_scan(c, off, a->force, a->dry_run);
+	if (rc || a->dry_run)
+		return rc;
+	rc = bt_replay(c, upto, st);
+	if (rc == -EUCLEAN) {
+		c->journal_corrupt = true;
+		snprintf(c->err, sizeof(c->err), "journal %s: a row is corrupt",
+			 c->block.journal);
+		return BT_EXIT_JOURNAL;
+	}
+	if (rc < 0)
+		return rc == -ENOMEM ? BT_EXIT_INTERNAL : bt_exit_for_errno(rc);
+	bt_mirror_entries_add(c, plan.created - plan.died_young - plan.deleted);
+	bt_meta_set_i64(c->j, BT_META_LAST_SYNC, (int64_t)time(NULL));
+	bt_meta_set_i64(c->j, BT_META_LAST_SYNC_BYTES, c->remote.st.bytes_written);
+	/* Something could not be followed: reconcile now rather than at the
+	 * next cron run (that covers the offline changes too). */
+	if (st->needs_rescan)
+		return rescan(c, a, "some changes could not be followed");
+	return bt_offline_repair(c, off, print_diff, &a->verbose);
+}
+
 static int sync_block(struct bt_ctx *c, struct args *a)
 {
-	struct bt_replay_stats st;
-	struct bt_plan plan;
+	struct bt_replay_stats st = { 0 };
+	struct bt_offline off = { 0 };
 	const char *why;
-	int64_t upto = 0;
 	struct timespec t0, t1;
+	int64_t pruned = 0;
 	int rc;
 
 	rc = bt_check_source(c, a->force);
 	if (rc)
 		return rc;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	fs_now(c, &c->changes_after);
+	bt_fs_now(c->block.state, &c->changes_after);
 	/* A running daemon commits what it holds, so we see every change
 	 * made before this point. */
 	rc = bt_ctx_flush_daemon(c, 5000);
@@ -244,35 +260,15 @@ static int sync_block(struct bt_ctx *c, struct args *a)
 		return dry_rescan(c, a, why);
 	if (why && (rc = rescan(c, a, why)))
 		return rc;
-	bt_journal_max_seq(c->j, &upto);
-	rc = bt_check_plan(c, upto, &(struct bt_plan_opts){ a->force, a->dry_run, a->verbose },
-			   &plan);
+	/* A rescan covered the changes made while unmounted too. */
+	rc = replay_journal(c, a, why != NULL, &off, &st);
+	bt_offline_free(&off);
 	if (rc || a->dry_run)
 		return rc;
-	rc = bt_replay(c, upto, &st);
-	if (rc == -EUCLEAN) {
-		c->journal_corrupt = true;
-		snprintf(c->err, sizeof(c->err), "journal %s: a row is corrupt",
-			 c->block.journal);
-		return BT_EXIT_JOURNAL;
-	}
+	rc = bt_trash_prune(&c->remote, c->block.trash_days, time(NULL), &pruned);
 	if (rc < 0)
-		return rc == -ENOMEM ? BT_EXIT_INTERNAL : bt_exit_for_errno(rc);
-	bt_mirror_entries_add(c, plan.created - plan.died_young - plan.deleted);
+		bt_warn("block '%s': pruning the trash: %s", c->block.name, strerror(-rc));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	bt_meta_set_i64(c->j, BT_META_LAST_SYNC, (int64_t)time(NULL));
-	bt_meta_set_i64(c->j, BT_META_LAST_SYNC_BYTES, c->remote.st.bytes_written);
-	/* Something could not be followed: reconcile now rather than at the
-	 * next cron run. */
-	if (st.needs_rescan && (rc = rescan(c, a, "some changes could not be followed")))
-		return rc;
-	{
-		int64_t pruned = 0;
-		int prc = bt_trash_prune(&c->remote, c->block.trash_days, time(NULL), &pruned);
-
-		if (prc < 0)
-			bt_warn("block '%s': pruning the trash: %s", c->block.name, strerror(-prc));
-	}
 	if (!a->cli.quiet)
 		printf("btsoot-sync: block '%s': %" PRId64 " rows replayed (%" PRId64
 		       " compacted away), %" PRId64 " files copied, %" PRId64

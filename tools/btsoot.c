@@ -59,7 +59,8 @@ static int load(const struct bt_dirs *d, const char *name, struct bt_block *b)
 static int cmd_add(const struct bt_dirs *d, int argc, char **argv)
 {
 	char err[PATH_MAX + 256];
-	struct bt_block b = { .trash_days = 30, .max_delete_percent = 50 };
+	struct bt_block b = { .trash_days = 30, .max_delete_percent = 50,
+			      .scan_offline_changes = true };
 	struct bt_journal *j;
 	struct bt_remote r;
 	int rc;

@@ -22,7 +22,9 @@
  * remote_is_mount (0/1: remote was a mount point when added),
  * source_is_mount (0/1: another filesystem was mounted at the source when
  * added), max_delete_percent (0..100, default 50: a sync that would delete
- * more than this share of the mirror stops before its first change).
+ * more than this share of the mirror stops before its first change),
+ * scan_offline_changes (0/1, default 1: after btsootfs was unmounted, the
+ * next sync walks the source for entries changed since, see btsoot-sync(8)).
  * An unknown key or malformed line is an error naming file and line.
  */
 #ifndef BTSOOT_CONFIG_H
@@ -53,6 +55,7 @@ struct bt_block {
 	bool remote_is_mount;
 	bool source_is_mount;
 	int max_delete_percent;
+	bool scan_offline_changes;
 	/* derived by bt_block_load from bt_dirs, not stored in the file: */
 	char state[PATH_MAX];   /* <state_dir>/<name> */
 	char journal[PATH_MAX]; /* <state>/journal.db */

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "btsoot/exitcodes.h"
+#include "btsoot/fsclock.h"
+#include "btsoot/log.h"
+#include "btsoot/pathsafe.h"
+#include "listing.h"
+#include "offline.h"
+#include "safety.h"
+
+struct strv {
+	char **v;
+	size_t n, cap;
+};
+
+static int strv_push(struct strv *s, const char *str)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		char **v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	if (!(s->v[s->n] = strdup(str)))
+		return -ENOMEM;
+	s->n++;
+	return 0;
+}
+
+static void strv_free(struct strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	*s = (struct strv){ 0 };
+}
+
+static bool changed_since(const struct stat *st, int64_t since)
+{
+	return bt_ts_ns(&st->st_ctim) >= since;
+}
+
+/* One source directory: queues its subdirectories, picks it (or a changed
+ * subdirectory) into dirs. The last pick is rel itself when it was picked,
+ * so a directory is added once per visit. */
+static int visit_dir(int srcfd, const char *rel, int64_t since, struct strv *todo,
+		     struct strv *dirs)
+{
+	struct bt_listing l;
+	struct stat st;
+	bool picked = false;
+	int dfd, rc;
+
+	rc = bt_listing_read(srcfd, rel, &l);
+	if (rc < 0)
+		return rc == -ENOENT || rc == -ENOTDIR ? 0 : rc; /* gone: its parent changed */
+	dfd = bt_open_beneath(srcfd, rel, O_PATH | O_DIRECTORY, 0);
+	rc = dfd < 0 ? (dfd == -ENOENT ? 0 : dfd) : 0;
+	for (size_t i = 0; dfd >= 0 && rc == 0 && i < l.n; i++) {
+		char *sub;
+
+		if (fstatat(dfd, l.names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue; /* vanished since the listing: rel changed */
+		if (!S_ISDIR(st.st_mode)) {
+			if (!picked && changed_since(&st, since)) {
+				picked = true;
+				rc = strv_push(dirs, rel);
+			}
+			continue;
+		}
+		sub = bt_path_join(rel, l.names[i]);
+		rc = sub ? strv_push(todo, sub) : -ENOMEM;
+		if (rc == 0 && changed_since(&st, since))
+			rc = strv_push(dirs, sub);
+		free(sub);
+	}
+	if (dfd >= 0)
+		close(dfd);
+	bt_listing_free(&l);
+	return rc;
+}
+
+static int depth_then_name(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t dx = 0, dy = 0;
+
+	for (const char *p = x; *p; p++)
+		dx += *p == '/';
+	for (const char *p = y; *p; p++)
+		dy += *p == '/';
+	if ((*x != '\0') != (*y != '\0'))
+		return *x ? 1 : -1; /* the root first */
+	return dx != dy ? (dx < dy ? -1 : 1) : strcmp(x, y);
+}
+
+/* Every directory changed since `since`, parents first, each once. */
+static int pick_dirs(int srcfd, int64_t since, struct bt_offline *o)
+{
+	struct strv todo = { 0 }, dirs = { 0 };
+	struct stat st;
+	int rc = strv_push(&todo, "");
+
+	if (rc == 0 && fstat(srcfd, &st) == 0 && changed_since(&st, since))
+		rc = strv_push(&dirs, "");
+	while (rc == 0 && todo.n) {
+		char *rel = todo.v[--todo.n];
+
+		rc = visit_dir(srcfd, rel, since, &todo, &dirs);
+		free(rel);
+	}
+	strv_free(&todo);
+	if (rc < 0) {
+		strv_free(&dirs);
+		return rc;
+	}
+	qsort(dirs.v, dirs.n, sizeof(*dirs.v), depth_then_name);
+	o->n = 0;
+	for (size_t i = 0; i < dirs.n; i++) {
+		if (o->n && !strcmp(dirs.v[o->n - 1], dirs.v[i])) {
+			free(dirs.v[i]);
+			continue;
+		}
+		dirs.v[o->n++] = dirs.v[i];
+	}
+	o->dirs = dirs.v;
+	o->cap = dirs.cap;
+	return 0;
+}
+
+/* Compares (or repairs) every picked directory; one that either side no
+ * longer holds is left to its parent, which was picked too. */
+static int compare_dirs(struct bt_ctx *c, struct bt_offline *o,
+			const struct bt_rescan_opts *ro, struct bt_rescan_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	for (size_t i = 0; i < o->n; i++) {
+		int rc = bt_rescan_dir(&c->remote, c->srcfd, o->dirs[i], ro, st);
+
+		if (rc == -ENOENT || rc == -ENOTDIR || rc == -ELOOP)
+			continue;
+		if (rc < 0) {
+			snprintf(c->err, sizeof(c->err), "comparing %s after changes made while "
+				 "unmounted: %s", *o->dirs[i] ? o->dirs[i] : ".", strerror(-rc));
+			return bt_exit_for_errno(rc);
+		}
+	}
+	return BT_EXIT_OK;
+}
+
+static bool too_many(const struct bt_ctx *c, const struct bt_rescan_stats *st, int64_t mirror)
+{
+	int64_t lost = st->doomed - st->created;
+
+	if (lost <= 0 || mirror <= 0)
+		return false;
+	return lost >= mirror || lost * 100 > (int64_t)c->block.max_delete_percent * mirror;
+}
+
+int bt_offline_scan(struct bt_ctx *c, struct bt_offline *o, bool force, bool dry_run)
+{
+	struct bt_doomed_list doomed = { 0 };
+	struct bt_rescan_opts ro = {
+		.mode = BT_CMP_QUICK, .on_diff = bt_doomed_collect, .arg = &doomed,
+	};
+	int64_t mirror = 0;
+	bool refuse;
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	if (!c->block.scan_offline_changes ||
+	    bt_meta_get_i64(c->j, BT_META_OFFLINE_SINCE, &o->since) < 0 || o->since <= 0)
+		return BT_EXIT_OK;
+	bt_fs_now(c->block.state, &o->began);
+	o->daemon_pid = bt_ctx_daemon_pid(c);
+	rc = pick_dirs(c->srcfd, o->since, o);
+	if (rc < 0) {
+		snprintf(c->err, sizeof(c->err), "looking for changes made to %s while it was "
+			 "not mounted: %s", c->block.source, strerror(-rc));
+		return bt_exit_for_errno(rc);
+	}
+	rc = compare_dirs(c, o, &ro, &o->plan);
+	bt_meta_get_i64(c->j, BT_META_MIRROR_ENTRIES, &mirror);
+	refuse = rc == 0 && !force && !dry_run && too_many(c, &o->plan, mirror);
+	bt_doomed_show(&doomed, refuse);
+	if (rc)
+		return rc;
+	o->active = true;
+	if (dry_run)
+		printf("btsoot-sync: block '%s' (dry run): %zu directories changed while "
+		       "unmounted; %" PRId64 " differences, would delete %" PRId64 " and create %"
+		       PRId64 " entries\n", c->block.name, o->n, o->plan.differences,
+		       o->plan.doomed, o->plan.created);
+	if (!refuse)
+		return BT_EXIT_OK;
+	snprintf(c->err, sizeof(c->err),
+		 "block '%s': changes made while it was not mounted would delete %" PRId64
+		 " of about %" PRId64 " mirrored entries (and create %" PRId64 "; limit %d%%); "
+		 "nothing was changed. Check the source, then run with --force to apply",
+		 c->block.name, o->plan.doomed, mirror, o->plan.created,
+		 c->block.max_delete_percent);
+	return BT_EXIT_SAFETY;
+}
+
+void bt_offline_covered(struct bt_ctx *c, const struct timespec *began, int daemon_pid)
+{
+	/* With the same btsootfs running throughout, every later change is in
+	 * the journal; without one, changes after the walk began are not. */
+	int64_t next = daemon_pid > 0 && bt_ctx_daemon_pid(c) == daemon_pid ? 0 : bt_ts_ns(began);
+
+	if (bt_meta_set_i64(c->j, BT_META_OFFLINE_SINCE, next) < 0)
+		bt_warn("block '%s': cannot record the offline scan in the journal", c->block.name);
+}
+
+int bt_offline_repair(struct bt_ctx *c, struct bt_offline *o,
+		      void (*on_diff)(void *, enum bt_diff_kind, const char *, const char *),
+		      void *arg)
+{
+	struct bt_rescan_opts ro = {
+		.mode = BT_CMP_QUICK, .repair = true, .on_diff = on_diff, .arg = arg,
+	};
+	struct bt_rescan_stats st;
+	int rc;
+
+	if (!o->active)
+		return BT_EXIT_OK;
+	rc = o->plan.differences ? compare_dirs(c, o, &ro, &st) : BT_EXIT_OK;
+	if (rc)
+		return rc;
+	bt_offline_covered(c, &o->began, o->daemon_pid);
+	if (o->plan.differences)
+		bt_notice("block '%s': %zu directories changed while unmounted; fixed %" PRId64
+			  " differences", c->block.name, o->n, st.repaired);
+	return BT_EXIT_OK;
+}
+
+void bt_offline_free(struct bt_offline *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		free(o->dirs[i]);
+	free(o->dirs);
+	o->dirs = NULL;
+	o->n = o->cap = 0;
+}
