@@ -181,6 +181,8 @@ int bt_ctx_flush_daemon(struct bt_ctx *c, int timeout_ms)
 		nanosleep(&pause, NULL);
 		if (bt_meta_get_i64(c->j, BT_META_FLUSH_GEN, &now) == 0 && now != before)
 			return 0;
+		if (bt_ctx_daemon_pid(c) != pid)
+			return -ECONNRESET; /* it died: its journal says so (unclean) */
 	}
 	return -ETIMEDOUT;
 }

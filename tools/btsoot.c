@@ -34,7 +34,8 @@ static void usage(FILE *f)
 		"  status <block>                  pending changes, last sync and verify\n"
 		"  remove <block> [--purge-state]  forget a block (never touches data)\n"
 		"  init-remote <block> [--force]   adopt an existing mirror on purpose\n"
-		"  restore <block> [path] [--to DIR]  copy back from the remote\n");
+		"  restore <block> [path] [--to DIR | --in-place [--override]]\n"
+		"          [--as-of YYYY-mm-dd[THH:MM:SS]]  copy back from the remote\n");
 }
 
 static int need_args(int argc, int want, const char *cmd)
