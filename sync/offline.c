@@ -139,24 +139,20 @@ static int pick_dirs(int srcfd, int64_t since, struct bt_offline *o)
 	return 0;
 }
 
-/* Compares (or repairs) every picked directory; one that either side no
- * longer holds is left to its parent, which was picked too. */
+/* Compares (or repairs) every picked directory. */
 static int compare_dirs(struct bt_ctx *c, struct bt_offline *o,
 			const struct bt_rescan_opts *ro, struct bt_rescan_stats *st)
 {
-	memset(st, 0, sizeof(*st));
-	for (size_t i = 0; i < o->n; i++) {
-		int rc = bt_rescan_dir(&c->remote, c->srcfd, o->dirs[i], ro, st);
+	size_t at = 0;
+	int rc;
 
-		if (rc == -ENOENT || rc == -ENOTDIR || rc == -ELOOP)
-			continue;
-		if (rc < 0) {
-			snprintf(c->err, sizeof(c->err), "comparing %s after changes made while "
-				 "unmounted: %s", *o->dirs[i] ? o->dirs[i] : ".", strerror(-rc));
-			return bt_exit_for_errno(rc);
-		}
-	}
-	return BT_EXIT_OK;
+	memset(st, 0, sizeof(*st));
+	rc = bt_rescan_dirs(&c->remote, c->srcfd, o->dirs, o->n, ro, st, &at);
+	if (rc == 0)
+		return BT_EXIT_OK;
+	snprintf(c->err, sizeof(c->err), "comparing %s after changes made while unmounted: %s",
+		 *o->dirs[at] ? o->dirs[at] : ".", strerror(-rc));
+	return bt_exit_for_errno(rc);
 }
 
 static bool too_many(const struct bt_ctx *c, const struct bt_rescan_stats *st, int64_t mirror)

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "btsoot/extent.h"
 #include "btsoot/log.h"
 #include "btsoot/pathsafe.h"
 #include "hashpool.h"
@@ -258,9 +259,45 @@ static int fix_meta(struct walk *w, const char *rel, const struct stat *s)
 	return rc;
 }
 
+/* A shallow walk does not see a hard-linked file's other names, so it
+ * rewrites the remote file in place (they see the new content too) instead
+ * of replacing it (which would leave them behind on the old inode). */
+static int rewrite_linked(struct walk *w, const char *rel, const struct stat *s)
+{
+	struct bt_extents all;
+	int fd = bt_open_beneath(w->srcfd, rel, O_RDONLY, 0), rc;
+
+	if (fd == -ENOENT)
+		return 0; /* deleted meanwhile */
+	if (fd < 0)
+		return diff(w, BT_DIFF_ERROR, rel, "cannot read source: %s", strerror(-fd)), 0;
+	bt_extents_init(&all);
+	rc = bt_extents_add(&all, 0, s->st_size ? s->st_size : 1);
+	rc = rc ? rc : bt_remote_copy_ranges(w->r, fd, s, rel, &all);
+	bt_extents_free(&all);
+	close(fd);
+	return rc ? rc : meta_from_source(w, rel, s);
+}
+
 static int recopy(struct walk *w, const char *rel, const struct stat *s)
 {
-	int rc = create(w, rel, s);
+	int rc;
+
+	if (w->shallow && S_ISREG(s->st_mode) && s->st_nlink > 1) {
+		struct stat r;
+		int rfd = bt_open_beneath(w->r->rootfd, rel, O_PATH, 0);
+		bool linked = rfd >= 0 && fstat(rfd, &r) == 0 && S_ISREG(r.st_mode) &&
+			      r.st_nlink > 1;
+
+		if (rfd >= 0)
+			close(rfd);
+		if (linked) {
+			rc = rewrite_linked(w, rel, s);
+			w->st->repaired += rc == 0;
+			return rc;
+		}
+	}
+	rc = create(w, rel, s);
 
 	if (rc == 0)
 		w->st->repaired++;
@@ -595,29 +632,48 @@ int bt_rescan(struct bt_remote *r, int srcfd, const struct bt_rescan_opts *o,
 	return rc;
 }
 
-int bt_rescan_dir(struct bt_remote *r, int srcfd, const char *rel,
-		  const struct bt_rescan_opts *o, struct bt_rescan_stats *st)
+/* One directory of a shallow walk: its entries, then its own metadata. */
+static int shallow_dir(struct walk *w, const char *rel)
 {
-	struct walk w = { .r = r, .srcfd = srcfd, .o = o, .st = st, .shallow = true };
 	int sfd = -1, rfd = -1, rc;
 	struct stat s, rs;
 
-	rc = walk_dir(&w, rel);
+	rc = walk_dir(w, rel);
 	if (rc == 0) {
-		sfd = bt_open_beneath(srcfd, rel, O_PATH | O_DIRECTORY, 0);
-		rfd = bt_open_beneath(r->rootfd, rel, O_PATH | O_DIRECTORY, 0);
+		sfd = bt_open_beneath(w->srcfd, rel, O_PATH | O_DIRECTORY, 0);
+		rfd = bt_open_beneath(w->r->rootfd, rel, O_PATH | O_DIRECTORY, 0);
 	}
-	/* The directory's own metadata, after its entries. */
 	if (sfd >= 0 && rfd >= 0 && fstat(sfd, &s) == 0 && fstat(rfd, &rs) == 0 &&
-	    meta_differs(&w, &(struct both){ sfd, rfd, NULL }, rel, &s, &rs, true) &&
-	    o->repair) {
-		rc = bt_remote_set_meta(r, rel, &s, sfd, true);
-		st->repaired += rc == 0;
+	    meta_differs(w, &(struct both){ sfd, rfd, NULL }, rel, &s, &rs, true) &&
+	    w->o->repair) {
+		rc = bt_remote_set_meta(w->r, rel, &s, sfd, true);
+		w->st->repaired += rc == 0;
 	}
 	if (sfd >= 0)
 		close(sfd);
 	if (rfd >= 0)
 		close(rfd);
+	return rc;
+}
+
+int bt_rescan_dirs(struct bt_remote *r, int srcfd, char *const *rels, size_t n,
+		   const struct bt_rescan_opts *o, struct bt_rescan_stats *st,
+		   size_t *failed_at)
+{
+	/* One walk for all: names of a hard-linked file in different
+	 * directories are linked, not copied twice. */
+	struct walk w = { .r = r, .srcfd = srcfd, .o = o, .st = st, .shallow = true };
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		rc = shallow_dir(&w, rels[i]);
+		if (rc == -ENOENT || rc == -ENOTDIR || rc == -ELOOP)
+			rc = 0; /* gone on one side: left to its parent, listed before */
+		if (rc < 0) {
+			*failed_at = i;
+			break;
+		}
+	}
 	for (size_t i = 0; i < w.nlinks; i++)
 		free(w.links[i].rel);
 	free(w.links);

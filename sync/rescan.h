@@ -75,11 +75,13 @@ const char *bt_diff_kind_name(enum bt_diff_kind kind);
 int bt_rescan(struct bt_remote *r, int srcfd, const struct bt_rescan_opts *o,
 	      struct bt_rescan_stats *st);
 
-/* The same for the entries of one directory rel (and its own metadata),
- * not below: new directories are copied whole, existing ones only have
- * their metadata compared. Adds to *st. -ENOENT when either side no
- * longer has rel as a directory. */
-int bt_rescan_dir(struct bt_remote *r, int srcfd, const char *rel,
-		  const struct bt_rescan_opts *o, struct bt_rescan_stats *st);
+/* The same for the entries of each directory rels[0..n) (parents first)
+ * and its own metadata, not below: new directories are copied whole,
+ * existing ones only have their metadata compared. A directory either side
+ * no longer holds is skipped (its parent, listed earlier, covers it). Adds
+ * to *st; on error, *failed_at is the directory it stopped at. */
+int bt_rescan_dirs(struct bt_remote *r, int srcfd, char *const *rels, size_t n,
+		   const struct bt_rescan_opts *o, struct bt_rescan_stats *st,
+		   size_t *failed_at);
 
 #endif

@@ -3,7 +3,8 @@
 # the journal never saw them) are found by the next sync's stat pass and
 # mirrored: edits (also with the mtime set back), appends, truncation,
 # chmod, xattrs, new files and directories, deletions, a directory renamed,
-# a symlink; the sync says it found them and verify then finds remote ==
+# a symlink, a hard-linked file edited and a new hard link (the structure
+# stays: two names of one file on the remote); the sync says it found them and verify then finds remote ==
 # source. A sync run while still unmounted keeps looking next time; a sync
 # with btsootfs mounted throughout stops looking. A deletion of most of the
 # mirror while unmounted is refused (exit 8) until --force, and the deleted
@@ -18,6 +19,7 @@ for d in a b c; do
 done
 mkdir -p "$SRC/deep/x/y/z"; echo deep > "$SRC/deep/x/y/z/file"
 echo top > "$SRC/top"
+ln "$SRC/a/f1" "$SRC/b/linked-a-f1"
 "$BTSOOT" add t "$SRC" "$REM" >/dev/null || fail "btsoot add"
 run_sync t >/dev/null && pass "first sync" || fail "first sync"
 mount_block t; echo through > "$SRC/a/through-mount"; umount_block
@@ -46,6 +48,8 @@ mkdir -p "$SRC/c/sub"; echo back > "$SRC/c/sub/leaf2"
 mv "$SRC/deep/x" "$SRC/deep/moved"
 echo "deeper edit" > "$SRC/deep/moved/y/z/file"
 ln -s ../top "$SRC/a/link-to-top"
+dd if=/dev/urandom of="$SRC/b/linked-a-f1" bs=50 count=1 seek=2 conv=notrunc status=none
+ln "$SRC/c/f3" "$SRC/deep/new-link-c-f3"
 run_sync t >/dev/null; rc=$?
 assert_eq 0 "$rc" "sync after changes made while unmounted"
 grep -q "changed while unmounted" "$W/sync.err" && pass "the sync says it found them" ||
