@@ -155,15 +155,6 @@ static int compare_dirs(struct bt_ctx *c, struct bt_offline *o,
 	return bt_exit_for_errno(rc);
 }
 
-static bool too_many(const struct bt_ctx *c, const struct bt_rescan_stats *st, int64_t mirror)
-{
-	int64_t lost = st->doomed - st->created;
-
-	if (lost <= 0 || mirror <= 0)
-		return false;
-	return lost >= mirror || lost * 100 > (int64_t)c->block.max_delete_percent * mirror;
-}
-
 int bt_offline_scan(struct bt_ctx *c, struct bt_offline *o, bool force, bool dry_run)
 {
 	struct bt_doomed_list doomed = { 0 };
@@ -188,7 +179,7 @@ int bt_offline_scan(struct bt_ctx *c, struct bt_offline *o, bool force, bool dry
 	}
 	rc = compare_dirs(c, o, &ro, &o->plan);
 	bt_meta_get_i64(c->j, BT_META_MIRROR_ENTRIES, &mirror);
-	refuse = rc == 0 && !force && !dry_run && too_many(c, &o->plan, mirror);
+	refuse = rc == 0 && !force && !dry_run && bt_net_loss_too_big(c, o->plan.doomed, o->plan.created, mirror);
 	bt_doomed_show(&doomed, refuse);
 	if (rc)
 		return rc;

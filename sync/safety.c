@@ -75,15 +75,6 @@ static void show_row(void *arg, const struct bt_op_rec *r, bool removes_existing
 	}
 }
 
-static bool too_many(const struct bt_ctx *c, const struct bt_plan *p, int64_t mirror)
-{
-	if (p->deleted == 0 || mirror <= 0)
-		return false;
-	if (p->deleted >= mirror)
-		return true; /* the whole mirror, whatever the share allows */
-	return p->deleted * 100 > (int64_t)c->block.max_delete_percent * mirror;
-}
-
 int bt_check_plan(struct bt_ctx *c, int64_t upto, const struct bt_plan_opts *o,
 		  struct bt_plan *p)
 {
@@ -110,7 +101,8 @@ int bt_check_plan(struct bt_ctx *c, int64_t upto, const struct bt_plan_opts *o,
 		       p->data_rows, p->meta_rows, p->dropped);
 		return BT_EXIT_OK;
 	}
-	if (o->force || !too_many(c, p, mirror))
+	/* The journal sees renames: only deletions count. */
+	if (o->force || !bt_net_loss_too_big(c, p->deleted, 0, mirror))
 		return BT_EXIT_OK;
 	bt_plan_build(c->j, synced, upto, p, show_row, &s);
 	if (s.listed > BT_SHOW_DELETIONS)
@@ -151,17 +143,16 @@ void bt_doomed_show(struct bt_doomed_list *l, bool print)
 	*l = (struct bt_doomed_list){ 0 };
 }
 
-/* A rescan cannot see renames: a renamed directory is its old name doomed
- * and its new one created. What the mirror would lose is the difference. */
-static bool rescan_too_many(const struct bt_ctx *c, const struct bt_rescan_stats *st)
+bool bt_net_loss_too_big(const struct bt_ctx *c, int64_t doomed, int64_t created,
+			 int64_t total)
 {
-	int64_t lost = st->doomed - st->created;
+	int64_t lost = doomed - created;
 
-	if (st->doomed == 0 || lost <= 0)
+	if (doomed == 0 || lost <= 0 || total <= 0)
 		return false;
-	if (lost >= st->remote_entries)
+	if (lost >= total)
 		return true; /* the whole remote, whatever the share allows */
-	return lost * 100 > (int64_t)c->block.max_delete_percent * st->remote_entries;
+	return lost * 100 > (int64_t)c->block.max_delete_percent * total;
 }
 
 int bt_check_rescan(struct bt_ctx *c, struct bt_rescan_stats *st)
@@ -178,7 +169,7 @@ int bt_check_rescan(struct bt_ctx *c, struct bt_rescan_stats *st)
 	if (!has_entries(c->remote.rootfd))
 		return BT_EXIT_OK; /* nothing there to lose */
 	rc = bt_rescan(&c->remote, c->srcfd, &o, st);
-	refuse = rc == 0 && rescan_too_many(c, st);
+	refuse = rc == 0 && bt_net_loss_too_big(c, st->doomed, st->created, st->remote_entries);
 	bt_doomed_show(&l, refuse);
 	if (rc < 0) {
 		snprintf(c->err, sizeof(c->err), "rescan of block '%s' stopped: %s",

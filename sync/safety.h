@@ -28,6 +28,12 @@ struct bt_plan_opts {
 int bt_check_plan(struct bt_ctx *c, int64_t upto, const struct bt_plan_opts *o,
 		  struct bt_plan *p);
 
+/* A rescan cannot see renames: a renamed directory is its old name doomed
+ * and its new one created. What the mirror would lose is the difference:
+ * true when that exceeds max_delete_percent of total (or is all of it). */
+bool bt_net_loss_too_big(const struct bt_ctx *c, int64_t doomed, int64_t created,
+			 int64_t total);
+
 /* Before a repairing rescan of a populated remote: a report-only pass over
  * both trees. BT_EXIT_SAFETY (c->err set, paths on stderr) when the repair
  * would move more of the remote to the trash than the block allows;

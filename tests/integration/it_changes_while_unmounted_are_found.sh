@@ -24,13 +24,6 @@ ln "$SRC/a/f1" "$SRC/b/linked-a-f1"
 run_sync t >/dev/null && pass "first sync" || fail "first sync"
 mount_block t; echo through > "$SRC/a/through-mount"; umount_block
 
-verify_equal() { # WHAT
-	local rc
-	"$VERIFY" -q t > "$W/verify.out" 2>&1; rc=$?
-	assert_eq 0 "$rc" "$1: verify finds remote == source"
-	[ $rc -eq 0 ] || head -5 "$W/verify.out"
-	assert_trees_equal "$SRC" "$REM" "$1: remote equals source"
-}
 
 # 1. Behind the mount's back (it is not mounted).
 sleep 0.1
@@ -54,18 +47,18 @@ run_sync t >/dev/null; rc=$?
 assert_eq 0 "$rc" "sync after changes made while unmounted"
 grep -q "changed while unmounted" "$W/sync.err" && pass "the sync says it found them" ||
 	fail "the sync did not say so: $(head -3 "$W/sync.err")"
-verify_equal "changes made while unmounted"
+assert_verified_equal "changes made while unmounted"
 
 # 2. Still unmounted: the next sync keeps looking.
 echo "second round" > "$SRC/b/f1"
 run_sync t >/dev/null || fail "second sync"
-verify_equal "a second round of changes while unmounted"
+assert_verified_equal "a second round of changes while unmounted"
 
 # 3. Mounted throughout a sync: later syncs trust the journal alone.
 mount_block t
 echo "through the mount" > "$SRC/b/f3"
 run_sync t >/dev/null || fail "sync while mounted"
-verify_equal "sync while mounted"
+assert_verified_equal "sync while mounted"
 run_sync t >/dev/null
 grep -q "changed while unmounted" "$W/sync.err" && fail "a later sync with btsootfs mounted still walks" ||
 	pass "with btsootfs mounted throughout, the next sync does not walk the source"
@@ -91,7 +84,7 @@ while read -r h p; do
 	case $p in ./a/*|./b/*|./c/*|./newdir/*) grep -qx "$h" "$W/trash.h" || missing=$((missing + 1));; esac
 done < "$W/mirror.hashes"
 assert_eq 0 "$missing" "every file deleted while unmounted is in the remote's trash"
-verify_equal "mass deletion while unmounted, forced"
+assert_verified_equal "mass deletion while unmounted, forced"
 
 # 5. scan_offline_changes = 0: the pass is off (verify still sees it).
 echo "scan_offline_changes = 0" >> "$BTSOOT_CONFIG_DIR/blocks/t.conf"
@@ -101,5 +94,5 @@ run_sync t >/dev/null || fail "sync with the pass off"
 assert_eq 1 "$rc" "with scan_offline_changes = 0 the change is not looked for (verify reports it)"
 sed -i '/scan_offline_changes/d' "$BTSOOT_CONFIG_DIR/blocks/t.conf"
 run_sync t >/dev/null || fail "sync with the pass on again"
-verify_equal "pass on again"
+assert_verified_equal "pass on again"
 finish

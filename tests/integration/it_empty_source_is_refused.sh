@@ -43,13 +43,6 @@ sync_rc() { # FLAGS...: runs btsoot-sync, output in $W/s.out and $W/s.err
 	timeout -s KILL 60 "$SYNC" "$@" t > "$W/s.out" 2> "$W/s.err"; RC=$?
 	{ echo "== sync $* rc $RC"; cat "$W/s.out" "$W/s.err"; } >> "$W/sync.log"
 }
-verify_equal() { # WHAT
-	local rc
-	"$VERIFY" -q t > "$W/verify.out" 2>&1; rc=$?
-	assert_eq 0 "$rc" "$1: verify finds remote == source"
-	[ $rc -eq 0 ] || head -5 "$W/verify.out"
-	assert_trees_equal "$SRC" "$REM" "$1: remote equals source"
-}
 
 for d in a b c; do
 	mkdir -p "$SRC/$d/sub"
@@ -103,7 +96,7 @@ mv "$W/away"/* "$SRC/"
 umount_block
 sync_rc
 assert_eq 0 "$RC" "sync after the content came back"
-verify_equal "content back"
+assert_verified_equal "content back"
 
 # 4. Mass deletion through the mount: more than half of the mirror.
 remote_state "$W/rem.before"
@@ -138,7 +131,7 @@ assert_remote_unchanged "refused again"
 sync_rc --force
 assert_eq 0 "$RC" "--force applies the deletions"
 assert_in_trash <(grep " ./[ab]/" "$W/mirror.hashes") "the deleted files are in the trash"
-verify_equal "mass deletion forced"
+assert_verified_equal "mass deletion forced"
 
 # 4b. The same after btsootfs died: the sync reconciles by rescanning, and
 #     that rescan must not apply a mass deletion without --force either.
@@ -157,7 +150,7 @@ assert_remote_unchanged "refused mass deletion (daemon killed)"
 sync_rc --force
 assert_eq 0 "$RC" "--force applies it"
 assert_in_trash <(grep " ./c/\| ./bb" "$W/mirror.hashes") "the deleted files are in the trash"
-verify_equal "mass deletion after the daemon died, forced"
+assert_verified_equal "mass deletion after the daemon died, forced"
 mount_block t
 mkdir "$SRC/c"; for i in $(seq 8); do head -c $((i * 1000)) /dev/urandom > "$SRC/c/f$i"; done
 umount_block
@@ -170,7 +163,7 @@ rm "$SRC/c/f1" "$SRC/c/f2"
 umount_block
 sync_rc
 assert_eq 0 "$RC" "deleting a small part of the mirror needs no --force"
-verify_equal "small deletion"
+assert_verified_equal "small deletion"
 
 # 6. btsoot-verify --repair (a cron job too) against an empty source.
 remote_state "$W/rem.before"
@@ -181,5 +174,5 @@ mv "$SRC"/* "$W/away/"
 assert_remote_unchanged "empty source, verify --repair"
 mv "$W/away"/* "$SRC/"
 "$VERIFY" -q --repair t > /dev/null 2>&1
-verify_equal "source back"
+assert_verified_equal "source back"
 finish

@@ -109,6 +109,15 @@ assert_trees_equal() { # A B WHAT
 	fi
 }
 
+# btsoot-verify of block NAME exits 0, and the trees are equal.
+assert_verified_equal() { # WHAT [NAME]
+	local rc
+	"$VERIFY" -q "${2:-t}" > "$W/verify.out" 2>&1; rc=$?
+	assert_eq 0 "$rc" "$1: verify finds remote == source"
+	[ $rc -eq 0 ] || head -5 "$W/verify.out"
+	assert_trees_equal "$SRC" "$REM" "$1: remote equals source"
+}
+
 pass() { PASSED=$((PASSED + 1)); echo "ok - $1"; }
 fail() { FAILED=$((FAILED + 1)); echo "not ok - $1"; }
 
