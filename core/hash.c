@@ -8,39 +8,57 @@
 
 #include "btsoot/hash.h"
 
-int bt_hash_fd(int fd, struct bt_hash128 *out)
+int bt_hasher_init(struct bt_hasher *h)
 {
-	XXH3_state_t *st = XXH3_createState();
-	char *buf = malloc(BT_HASH_CHUNK);
-	off_t off = 0;
-	int rc = 0;
+	h->state = XXH3_createState();
+	h->buf = malloc(BT_HASH_CHUNK);
+	if (h->state && h->buf)
+		return 0;
+	bt_hasher_free(h);
+	return -ENOMEM;
+}
 
-	if (!st || !buf) {
-		rc = -ENOMEM;
-		goto out;
-	}
+void bt_hasher_free(struct bt_hasher *h)
+{
+	free(h->buf);
+	XXH3_freeState(h->state);
+	h->buf = NULL;
+	h->state = NULL;
+}
+
+int bt_hasher_fd(struct bt_hasher *h, int fd, struct bt_hash128 *out)
+{
+	XXH3_state_t *st = h->state;
+	XXH128_hash_t sum;
+	off_t off = 0;
+
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	XXH3_128bits_reset(st);
 	for (;;) {
-		ssize_t n = pread(fd, buf, BT_HASH_CHUNK, off);
+		ssize_t n = pread(fd, h->buf, BT_HASH_CHUNK, off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			rc = -errno;
-			goto out;
-		}
+		if (n < 0)
+			return -errno;
 		if (n == 0)
 			break;
-		XXH3_128bits_update(st, buf, (size_t)n);
+		XXH3_128bits_update(st, h->buf, (size_t)n);
 		off += n;
 	}
-	XXH128_hash_t h = XXH3_128bits_digest(st);
-	out->hi = h.high64;
-	out->lo = h.low64;
-out:
-	free(buf);
-	XXH3_freeState(st);
+	sum = XXH3_128bits_digest(st);
+	out->hi = sum.high64;
+	out->lo = sum.low64;
+	return 0;
+}
+
+int bt_hash_fd(int fd, struct bt_hash128 *out)
+{
+	struct bt_hasher h;
+	int rc = bt_hasher_init(&h);
+
+	rc = rc ? rc : bt_hasher_fd(&h, fd, out);
+	bt_hasher_free(&h);
 	return rc;
 }
 

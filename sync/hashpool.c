@@ -14,7 +14,7 @@ struct pool {
 	size_t next; /* atomic */
 };
 
-static void run_job(struct bt_hash_job *j)
+static void run_job(struct bt_hasher *h, struct bt_hash_job *j)
 {
 	int fd = bt_open_beneath(j->dirfd, j->name, O_RDONLY, 0);
 	struct stat st;
@@ -23,7 +23,7 @@ static void run_job(struct bt_hash_job *j)
 		j->err = fd;
 		return;
 	}
-	j->err = bt_hash_fd(fd, &j->out);
+	j->err = h->buf ? bt_hasher_fd(h, fd, &j->out) : -ENOMEM;
 	if (fstat(fd, &st) == 0)
 		j->bytes = st.st_size;
 	close(fd);
@@ -32,14 +32,18 @@ static void run_job(struct bt_hash_job *j)
 static void *worker(void *arg)
 {
 	struct pool *p = arg;
+	struct bt_hasher h = { 0 };
 
+	bt_hasher_init(&h); /* on failure each job says ENOMEM */
 	for (;;) {
 		size_t i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
 
 		if (i >= p->n)
-			return NULL;
-		run_job(&p->jobs[i]);
+			break;
+		run_job(&h, &p->jobs[i]);
 	}
+	bt_hasher_free(&h);
+	return NULL;
 }
 
 void bt_hash_many(struct bt_hash_job *jobs, size_t n, int threads)

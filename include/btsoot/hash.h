@@ -15,6 +15,16 @@ struct bt_hash128 {
 
 /* Hashes the whole content of fd from offset 0 with pread. 0 or -errno. */
 int bt_hash_fd(int fd, struct bt_hash128 *out);
+
+/* The same with a state and buffer kept across files (one per thread):
+ * many small files then cost no allocation each. */
+struct bt_hasher {
+	void *state; /* XXH3_state_t */
+	char *buf;   /* BT_HASH_CHUNK bytes */
+};
+int bt_hasher_init(struct bt_hasher *h);
+void bt_hasher_free(struct bt_hasher *h);
+int bt_hasher_fd(struct bt_hasher *h, int fd, struct bt_hash128 *out);
 /* Hashes a memory buffer (for tests and small data). */
 void bt_hash_buf(const void *buf, size_t len, struct bt_hash128 *out);
 bool bt_hash_equal(const struct bt_hash128 *a, const struct bt_hash128 *b);
