@@ -28,6 +28,19 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
 	else
 		conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	/* POSIX ACLs grant and deny access as on the bare directory: without
+	 * this the kernel checks the mode bits only. */
+	if (conn->capable & FUSE_CAP_POSIX_ACL)
+		conn->want |= FUSE_CAP_POSIX_ACL;
+	/* We apply the caller's umask, unless a default ACL replaces it. */
+	if ((conn->want & FUSE_CAP_POSIX_ACL) && (conn->capable & FUSE_CAP_DONT_MASK)) {
+		conn->want |= FUSE_CAP_DONT_MASK;
+		fs->dont_mask = true;
+	}
+	/* The kernel clears set-id bits on write, truncate and chown as it
+	 * does on a local filesystem; we run as root (CAP_FSETID) and would
+	 * keep them. */
+	conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
 }
 
 static void op_destroy(void *userdata)
@@ -142,13 +155,19 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 {
 	struct bt_fs *fs = fs_of(req);
 	struct bt_inode *in = bt_inode_get(fs, ino);
+	bool kill;
 	int rc;
 
 	if (jrec_refused(fs)) {
 		fuse_reply_err(req, EROFS);
 		return;
 	}
+	kill = bt_chown_sgid(req, in, valid);
 	rc = apply_setattr(in, attr, valid, fi);
+	if (rc == 0 && (valid & FUSE_SET_ATTR_SIZE))
+		bt_kill_priv(req, in);
+	if (rc == 0 && kill)
+		bt_clear_sgid(in);
 	/* Journal even a partial success: some attribute may have changed. */
 	if (valid & FUSE_SET_ATTR_SIZE)
 		jrec_inode_op(fs, in, BT_OP_TRUNCATE, attr->st_size);
@@ -186,16 +205,11 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_statfs(req, &sv);
 }
 
-/* xattrs of symlinks cannot be reached through an O_PATH descriptor. */
+/* /proc/self/fd/N of the O_PATH descriptor: the path walk stops at the
+ * object itself, a symlink too (its trusted.* and security.* xattrs). */
 static bool xattr_path(fuse_req_t req, fuse_ino_t ino, char proc[64])
 {
-	struct bt_inode *in = bt_inode_get(fs_of(req), ino);
-
-	if (S_ISLNK(in->type)) {
-		fuse_reply_err(req, ENOTSUP);
-		return false;
-	}
-	bt_inode_procpath(in, proc);
+	bt_inode_procpath(bt_inode_get(fs_of(req), ino), proc);
 	return true;
 }
 
@@ -223,17 +237,54 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 	free(buf);
 }
 
+/* The names, as the caller may see them: a local filesystem lists
+ * trusted.* only to CAP_SYS_ADMIN (root here); we list as root. Returns
+ * the length of *out (malloc'd) or -errno. */
+static ssize_t list_for_caller(fuse_req_t req, const char *proc, char **out)
+{
+	ssize_t n, kept = 0;
+	char *buf = NULL;
+
+	do {
+		free(buf);
+		n = listxattr(proc, NULL, 0);
+		buf = n < 0 ? NULL : malloc((size_t)n + 1);
+		if (n < 0 || !buf)
+			return n < 0 ? -errno : -ENOMEM;
+		n = listxattr(proc, buf, (size_t)n);
+	} while (n < 0 && errno == ERANGE); /* grew meanwhile */
+	if (n < 0) {
+		free(buf);
+		return -errno;
+	}
+	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1) {
+		size_t len = strlen(buf + i) + 1;
+
+		if (fuse_req_ctx(req)->uid != 0 && !strncmp(buf + i, "trusted.", 8))
+			continue;
+		memmove(buf + kept, buf + i, len);
+		kept += (ssize_t)len;
+	}
+	*out = buf;
+	return kept;
+}
+
 static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	char proc[64], *buf = NULL;
+	ssize_t n;
 
 	if (!xattr_path(req, ino, proc))
 		return;
-	if (size && !(buf = malloc(size))) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	reply_sized(req, listxattr(proc, buf, size), buf, size);
+	n = list_for_caller(req, proc, &buf);
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else if (size == 0)
+		fuse_reply_xattr(req, (size_t)n);
+	else if ((size_t)n > size)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
 	free(buf);
 }
 

@@ -10,26 +10,6 @@
 #include "btsoot/log.h"
 #include "fs.h"
 
-/* The daemon runs as root: hand a new object to the caller, as the kernel
- * would have. A setgid parent already gave it the right group. */
-void bt_give_to_caller(fuse_req_t req, struct bt_inode *parent, const char *name,
-		       mode_t mode)
-{
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	struct stat pst;
-	gid_t gid = ctx->gid;
-
-	if (ctx->uid == 0 && ctx->gid == 0)
-		return;
-	if (fstatat(parent->fd, "", &pst, AT_EMPTY_PATH) == 0 && (pst.st_mode & S_ISGID))
-		gid = (gid_t)-1;
-	if (fchownat(parent->fd, name, ctx->uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-		bt_warn("cannot chown new entry to uid %u: %s", ctx->uid, strerror(errno));
-	/* chown cleared set-id bits of a non-directory: put them back. */
-	if (!S_ISDIR(mode) && !S_ISLNK(mode) && (mode & (S_ISUID | S_ISGID)))
-		fchmodat(parent->fd, name, mode & 07777, 0);
-}
-
 static int op_of_mode(mode_t mode)
 {
 	if (S_ISDIR(mode))
@@ -54,6 +34,8 @@ static void make_node(fuse_req_t req, fuse_ino_t pino, const char *name,
 		fuse_reply_err(req, EROFS);
 		return;
 	}
+	if (!S_ISLNK(mode))
+		mode = bt_create_mode(req, parent, mode);
 	pthread_mutex_lock(&fs->ns_mu);
 	if (S_ISDIR(mode))
 		rc = mkdirat(parent->fd, name, mode & 07777);
@@ -63,7 +45,7 @@ static void make_node(fuse_req_t req, fuse_ino_t pino, const char *name,
 		rc = mknodat(parent->fd, name, mode, rdev);
 	rc = rc < 0 ? -errno : 0;
 	if (rc == 0) {
-		bt_give_to_caller(req, parent, name, mode);
+		bt_give_to_caller(req, parent, name);
 		rc = bt_inode_lookup(fs, parent, name, &e);
 	}
 	if (rc == 0) {
