@@ -50,8 +50,10 @@ static void make_node(fuse_req_t req, fuse_ino_t pino, const char *name,
 	}
 	if (rc == 0) {
 		path = jrec_child_path(fs, parent, name);
-		jrec_append(fs, op_of_mode(mode), e.attr.st_ino, path, target, 0, 0,
-			    (uint32_t)e.attr.st_mode);
+		/* off = the device number: by the time a sync runs, the node
+		 * may have moved away from path (0 for fifos and sockets). */
+		jrec_append(fs, op_of_mode(mode), e.attr.st_ino, path, target,
+			    (int64_t)e.attr.st_rdev, 0, (uint32_t)e.attr.st_mode);
 	}
 	pthread_mutex_unlock(&fs->ns_mu);
 	free(path);
