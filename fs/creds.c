@@ -123,3 +123,16 @@ void bt_clear_sgid(struct bt_inode *in)
 	if (fstatat(in->fd, "", &st, AT_EMPTY_PATH) == 0 && (st.st_mode & S_ISGID))
 		clear_bits(in, st.st_mode, S_ISGID);
 }
+
+/* Setting an access ACL: a local filesystem clears S_ISGID when the caller
+ * is not in the object's group (nor privileged); we set it as root. The
+ * kernel's FUSE client asks for it with a flag libfuse 3.14 does not pass
+ * on (FUSE_SETXATTR_ACL_KILL_SGID). */
+void bt_acl_kill_sgid(fuse_req_t req, struct bt_inode *in)
+{
+	struct stat st;
+
+	if (fuse_req_ctx(req)->uid != 0 && fstatat(in->fd, "", &st, AT_EMPTY_PATH) == 0 &&
+	    (st.st_mode & S_ISGID) && !caller_in_group(req, st.st_gid))
+		clear_bits(in, st.st_mode, S_ISGID);
+}

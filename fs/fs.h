@@ -82,6 +82,7 @@ mode_t bt_create_mode(fuse_req_t req, struct bt_inode *parent, mode_t mode);
 void bt_kill_priv(fuse_req_t req, struct bt_inode *in);
 bool bt_chown_sgid(fuse_req_t req, struct bt_inode *in, int valid);
 void bt_clear_sgid(struct bt_inode *in);
+void bt_acl_kill_sgid(fuse_req_t req, struct bt_inode *in);
 
 static inline struct bt_fs *fs_of(fuse_req_t req)
 {

@@ -304,6 +304,8 @@ static void change_xattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		return;
 	rc = value ? setxattr(proc, name, value, size, flags) : removexattr(proc, name);
 	rc = rc < 0 ? errno : 0;
+	if (rc == 0 && value && !strcmp(name, "system.posix_acl_access"))
+		bt_acl_kill_sgid(req, bt_inode_get(fs, ino));
 	if (rc == 0)
 		jrec_inode_op(fs, bt_inode_get(fs, ino), BT_OP_XATTR, 0);
 	fuse_reply_err(req, rc);

@@ -8,9 +8,11 @@
  *       every result compared; then the whole trees (--paranoid: after
  *       every operation). Exit 1 on the first difference (--keep-going:
  *       after all of them). -v prints each operation.
- *   difftest cmptree [--exact-times] [--no-holes] A B
+ *   difftest cmptree [--copy] A B
  *       compares two existing trees the way `run` ends (deeper than
- *       PATH_MAX too): a source and its synced copy.
+ *       PATH_MAX too). --copy: B is a copy of A (a synced remote): every
+ *       mtime exactly, no atimes, bytes but not hole maps, the hard-link
+ *       structure but not link counts (a trash may hold more names).
  *   difftest deep BARE MOUNT [LEVELS]
  *       mkdir + chdir step by step past PATH_MAX on both sides.
  *   difftest socket DIR
@@ -205,15 +207,13 @@ static int cmd_cmptree(int argc, char **argv)
 	t.s[1].label = "second";
 	t.keep_going = true;
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--exact-times"))
-			t.exact_times = true;
-		else if (!strcmp(argv[i], "--no-holes"))
-			t.no_holes = true;
+		if (!strcmp(argv[i], "--copy"))
+			t.copy = t.no_holes = true;
 		else if (nd < 2)
 			dirs[nd++] = argv[i];
 	}
 	if (nd != 2) {
-		fprintf(stderr, "usage: difftest cmptree [--exact-times] [--no-holes] A B\n");
+		fprintf(stderr, "usage: difftest cmptree [--copy] A B\n");
 		return 2;
 	}
 	open_roots(&t, dirs[0], dirs[1]);

@@ -50,7 +50,7 @@ static bool is_old(struct dt *t, const struct timespec *ts);
 static void add_time(struct dt *t, struct dt_res *r, const char *what,
 		     const struct timespec *ts)
 {
-	if (t->exact_times || ts->tv_sec < t->t0.tv_sec)
+	if (t->copy || ts->tv_sec < t->t0.tv_sec)
 		dt_res_printf(r, " %s=%lld.%09ld", what, (long long)ts->tv_sec, ts->tv_nsec);
 	else
 		dt_res_printf(r, " %s=recent", what);
@@ -58,9 +58,11 @@ static void add_time(struct dt *t, struct dt_res *r, const char *what,
 
 void dt_res_stat(struct dt *t, struct dt_res *r, const struct stat *st)
 {
-	dt_res_printf(r, "type=%o mode=%04o nlink=%lu uid=%u gid=%u",
-		      (unsigned)(st->st_mode & S_IFMT) >> 12, (unsigned)(st->st_mode & 07777),
-		      (unsigned long)st->st_nlink, (unsigned)st->st_uid, (unsigned)st->st_gid);
+	dt_res_printf(r, "type=%o mode=%04o", (unsigned)(st->st_mode & S_IFMT) >> 12,
+		      (unsigned)(st->st_mode & 07777));
+	if (!t->copy || S_ISDIR(st->st_mode))
+		dt_res_printf(r, " nlink=%lu", (unsigned long)st->st_nlink);
+	dt_res_printf(r, " uid=%u gid=%u", (unsigned)st->st_uid, (unsigned)st->st_gid);
 	if (!S_ISDIR(st->st_mode))
 		dt_res_printf(r, " size=%lld", (long long)st->st_size);
 	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
@@ -71,7 +73,7 @@ void dt_res_stat(struct dt *t, struct dt_res *r, const struct stat *st)
 
 static bool is_old(struct dt *t, const struct timespec *ts)
 {
-	return t->exact_times || ts->tv_sec < t->t0.tv_sec;
+	return t->copy || ts->tv_sec < t->t0.tv_sec;
 }
 
 /* One time by the "old is exact, new is recent" rule, except that the
@@ -93,7 +95,7 @@ static void same_time(struct dt *t, const char *what, const struct timespec *a,
 
 void dt_same_times(struct dt *t, const struct stat st[DT_SIDES])
 {
-	if (t->exact_times)
+	if (t->copy)
 		return; /* a copy: reading the source for it moved its atimes */
 	same_time(t, "atime", &st[0].st_atim, &st[1].st_atim);
 	if (S_ISFIFO(st[0].st_mode))

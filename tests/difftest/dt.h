@@ -64,7 +64,7 @@ struct dt {
 	bool verbose;
 	bool paranoid;      /* compare the trees after every operation */
 	bool no_holes;      /* tree compare: zeros and holes are alike */
-	bool exact_times;   /* tree compare: every time exactly (a copy) */
+	bool copy;          /* tree compare of a copy: see cmptree --copy */
 	char who[48];       /* the identity the current operation runs as */
 	long mismatches;
 	long checks;
