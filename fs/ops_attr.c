@@ -257,13 +257,12 @@ static ssize_t list_for_caller(fuse_req_t req, const char *proc, char **out)
 		free(buf);
 		return -errno;
 	}
-	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1) {
-		size_t len = strlen(buf + i) + 1;
-
+	for (ssize_t i = 0, len; i < n; i += len) {
+		len = (ssize_t)strlen(buf + i) + 1; /* before the move below */
 		if (fuse_req_ctx(req)->uid != 0 && !strncmp(buf + i, "trusted.", 8))
 			continue;
-		memmove(buf + kept, buf + i, len);
-		kept += (ssize_t)len;
+		memmove(buf + kept, buf + i, (size_t)len);
+		kept += len;
 	}
 	*out = buf;
 	return kept;
