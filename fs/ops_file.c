@@ -16,9 +16,11 @@ static struct bt_file *file_of(struct fuse_file_info *fi)
 	return (struct bt_file *)(uintptr_t)fi->fh;
 }
 
-static bool writes(int flags)
+/* Opening with these flags changes the file: O_TRUNC truncates even a
+ * read-only open (the kernel checked write permission). */
+static bool changes(int flags)
 {
-	return (flags & O_ACCMODE) != O_RDONLY;
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 }
 
 /* The kernel computes O_APPEND offsets itself (the end of file, under the
@@ -52,7 +54,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int flags = adjust_flags(fs, fi->flags), fd;
 	char proc[64];
 
-	if (writes(fi->flags) && jrec_refused(fs)) {
+	if (changes(fi->flags) && jrec_refused(fs)) {
 		fuse_reply_err(req, EROFS);
 		return;
 	}
@@ -67,7 +69,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	if ((fi->flags & O_TRUNC) && writes(fi->flags)) {
+	if (fi->flags & O_TRUNC) {
 		bt_kill_priv(req, in);
 		jrec_inode_op(fs, in, BT_OP_TRUNCATE, 0);
 	}
@@ -126,6 +128,8 @@ static void op_create(fuse_req_t req, fuse_ino_t pino, const char *name,
 			bt_give_to_caller(req, parent, name);
 		rc = bt_inode_lookup(fs, parent, name, &e);
 	}
+	if (rc >= 0 && !created && (flags & O_TRUNC))
+		bt_kill_priv(req, bt_inode_get(fs, e.ino));
 	if (rc >= 0)
 		journal_create(fs, parent, name, &e, created, flags);
 	pthread_mutex_unlock(&fs->ns_mu);
