@@ -12,7 +12,8 @@
  *       compares two existing trees the way `run` ends (deeper than
  *       PATH_MAX too). --copy: B is a copy of A (a synced remote): every
  *       mtime exactly, no atimes, bytes but not hole maps, the hard-link
- *       structure but not link counts (a trash may hold more names).
+ *       structure but not link counts (a trash may hold more names), and
+ *       not B's top-level .btsoot.
  *   difftest deep BARE MOUNT [LEVELS]
  *       mkdir + chdir step by step past PATH_MAX on both sides.
  *   difftest socket DIR

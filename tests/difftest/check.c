@@ -60,7 +60,7 @@ void dt_res_stat(struct dt *t, struct dt_res *r, const struct stat *st)
 {
 	dt_res_printf(r, "type=%o mode=%04o", (unsigned)(st->st_mode & S_IFMT) >> 12,
 		      (unsigned)(st->st_mode & 07777));
-	if (!t->copy || S_ISDIR(st->st_mode))
+	if (!t->copy) /* a copy: see cmptree --copy */
 		dt_res_printf(r, " nlink=%lu", (unsigned long)st->st_nlink);
 	dt_res_printf(r, " uid=%u gid=%u", (unsigned)st->st_uid, (unsigned)st->st_gid);
 	if (!S_ISDIR(st->st_mode))

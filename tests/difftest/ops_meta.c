@@ -47,17 +47,12 @@ void dt_op_chmod(struct dt *t)
 	dt_same(t, r);
 }
 
-/* chown(-1, -1) by a user who does not own a non-directory with S_ISGID
- * but no group-exec: EPERM on the bare directory, success through the
- * mount. btsootfs gets the same empty request before such a user's write
- * and cannot tell the two apart (see the report in fs/creds.c). */
-static bool chown_known_difference(struct dt *t, const char *path, int flags)
+bool dt_chown_known_difference(int fd)
 {
 	struct stat st;
 
-	return geteuid() != 0 && fstatat(t->s[0].root, path, &st, flags) == 0 &&
-	       !S_ISDIR(st.st_mode) && (st.st_mode & (S_ISGID | S_IXGRP)) == S_ISGID &&
-	       st.st_uid != geteuid();
+	return geteuid() != 0 && fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode) &&
+	       (st.st_mode & (S_ISGID | S_IXGRP)) == S_ISGID && st.st_uid != geteuid();
 }
 
 void dt_op_chown(struct dt *t)
@@ -70,8 +65,16 @@ void dt_op_chown(struct dt *t)
 	int flags = dt_chance(t, 30) ? AT_SYMLINK_NOFOLLOW : 0;
 
 	target(t, path, sizeof(path));
-	if (u == (uid_t)-1 && g == (gid_t)-1 && chown_known_difference(t, path, flags))
-		return;
+	if (u == (uid_t)-1 && g == (gid_t)-1) {
+		int fd = openat(t->s[0].root, path, O_PATH | O_CLOEXEC |
+				(flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0));
+		bool skip = fd >= 0 && dt_chown_known_difference(fd);
+
+		if (fd >= 0)
+			close(fd);
+		if (skip)
+			return;
+	}
 	dt_desc(t, "fchownat(%s, %d, %d, %#x)", dt_q(path), (int)u, (int)g, flags);
 	DT_BOTH(t, r, fchownat(S->root, path, u, g, flags));
 	dt_same(t, r);
@@ -134,7 +137,7 @@ static int by_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int dt_list_dir(int fd, struct dt_res *r)
+int dt_list_dir(int fd, struct dt_res *r, const char *skip)
 {
 	int dfd = fd >= 0 ? openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
@@ -151,6 +154,8 @@ int dt_list_dir(int fd, struct dt_res *r)
 		return -1;
 	}
 	while ((de = readdir(d))) {
+		if (skip && !strcmp(de->d_name, skip))
+			continue;
 		v = realloc(v, (n + 1) * sizeof(*v));
 		if (asprintf(&v[n], "%u %s", de->d_type, de->d_name) < 0)
 			break;
@@ -185,7 +190,7 @@ void dt_op_readdir(struct dt *t)
 				close(fd[s]);
 		return;
 	}
-	DT_BOTH(t, r, dt_list_dir(fd[DT_SIDE], R));
+	DT_BOTH(t, r, dt_list_dir(fd[DT_SIDE], R, NULL));
 	for (int s = 0; s < DT_SIDES; s++)
 		close(fd[s]);
 	dt_same(t, r);

@@ -107,7 +107,8 @@ static void compare_dir(struct dt *t, const int fd[DT_SIDES], const char *path)
 	size_t len;
 
 	dt_desc(t, "tree: listing of %s", dt_q(path));
-	DT_BOTH(t, r, dt_list_dir(fd[DT_SIDE], R));
+	/* a copy's root may hold the remote's own .btsoot */
+	DT_BOTH(t, r, dt_list_dir(fd[DT_SIDE], R, t->copy && !strcmp(path, ".") ? ".btsoot" : NULL));
 	len = r[0].outlen;
 	list = len ? malloc(len) : NULL;
 	if (list)
