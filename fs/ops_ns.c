@@ -117,6 +117,20 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	remove_entry(req, parent, name, true);
 }
 
+/* RENAME_WHITEOUT left a 0:0 character device at the old name (overlayfs
+ * uses it): journaled as a rename plus a MKNOD row. */
+static void journal_whiteout(struct bt_fs *fs, struct bt_inode *parent, const char *name,
+			     const char *from)
+{
+	struct stat wst;
+
+	if (fstatat(parent->fd, name, &wst, AT_SYMLINK_NOFOLLOW) == 0)
+		jrec_append(fs, BT_OP_MKNOD, wst.st_ino, from, NULL, (int64_t)wst.st_rdev, 0,
+			    (uint32_t)wst.st_mode);
+	else
+		jrec_append(fs, BT_OP_MKNOD, 0, NULL, NULL, 0, 0, 0); /* marks a rescan */
+}
+
 static void op_rename(fuse_req_t req, fuse_ino_t pino, const char *name,
 		      fuse_ino_t npino, const char *newname, unsigned int flags)
 {
@@ -127,7 +141,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t pino, const char *name,
 	struct stat st = { 0 };
 	int rc;
 
-	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
@@ -146,11 +160,13 @@ static void op_rename(fuse_req_t req, fuse_ino_t pino, const char *name,
 	rc = renameat2(parent->fd, name, nparent->fd, newname, flags) < 0 ? -errno : 0;
 	/* mode = names the replaced target keeps elsewhere */
 	if (rc == 0)
-		jrec_append(fs, BT_OP_RENAME, st.st_ino, from, to, 0, flags,
+		jrec_append(fs, BT_OP_RENAME, st.st_ino, from, to, 0, flags & ~RENAME_WHITEOUT,
 			    !(flags & RENAME_EXCHANGE) && over.st_ino && over.st_ino != st.st_ino &&
 			    over.st_nlink > 1 ? (uint32_t)(over.st_nlink - 1) : 0);
 	if (rc == 0 && !(flags & RENAME_EXCHANGE) && over.st_ino && over.st_ino != st.st_ino)
 		jrec_name_gone(fs, &over);
+	if (rc == 0 && (flags & RENAME_WHITEOUT))
+		journal_whiteout(fs, parent, name, from);
 	pthread_mutex_unlock(&fs->ns_mu);
 	free(from);
 	free(to);

@@ -143,7 +143,7 @@ void dt_op_rename(struct dt *t)
 {
 	static const unsigned flag_set[] = {
 		0, 0, 0, 0, 0, 0, RENAME_NOREPLACE, RENAME_NOREPLACE, RENAME_EXCHANGE,
-		RENAME_EXCHANGE, RENAME_NOREPLACE | RENAME_EXCHANGE,
+		RENAME_EXCHANGE, RENAME_NOREPLACE | RENAME_EXCHANGE, RENAME_WHITEOUT,
 	};
 	struct dt_res r[DT_SIDES] = { 0 };
 	char from[DT_PATH], to[DT_PATH];
