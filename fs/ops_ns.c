@@ -165,8 +165,10 @@ static void op_rename(fuse_req_t req, fuse_ino_t pino, const char *name,
 			    over.st_nlink > 1 ? (uint32_t)(over.st_nlink - 1) : 0);
 	if (rc == 0 && !(flags & RENAME_EXCHANGE) && over.st_ino && over.st_ino != st.st_ino)
 		jrec_name_gone(fs, &over);
-	if (rc == 0 && (flags & RENAME_WHITEOUT))
+	if (rc == 0 && (flags & RENAME_WHITEOUT)) {
+		bt_give_to_caller(req, parent, name); /* unprivileged users make them too */
 		journal_whiteout(fs, parent, name, from);
+	}
 	pthread_mutex_unlock(&fs->ns_mu);
 	free(from);
 	free(to);

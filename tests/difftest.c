@@ -50,7 +50,7 @@ static const struct op ops[] = {
 	{ dt_op_getdents, 1 }, { dt_op_relink, 1 },   { dt_op_chmod, 4 },
 	{ dt_op_chown, 3 },    { dt_op_utimens, 4 },  { dt_op_stat, 5 },
 	{ dt_op_readdir, 3 },  { dt_op_access, 2 },   { dt_op_xattr, 6 },
-	{ dt_op_acl, 2 },      { dt_op_umask, 1 },
+	{ dt_op_acl, 2 },      { dt_op_umask, 1 },    { dt_op_copy_range, 2 },
 };
 
 struct ident {

@@ -161,6 +161,7 @@ void dt_op_mmap(struct dt *t);
 void dt_op_fdmeta(struct dt *t);
 void dt_op_getdents(struct dt *t);
 void dt_op_relink(struct dt *t);
+void dt_op_copy_range(struct dt *t);
 void dt_op_chmod(struct dt *t);
 void dt_op_chown(struct dt *t);
 void dt_op_utimens(struct dt *t);

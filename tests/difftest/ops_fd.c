@@ -364,3 +364,24 @@ void dt_op_relink(struct dt *t)
 	DT_BOTH(t, r, linkat(AT_FDCWD, proc[DT_SIDE], S->root, path, AT_SYMLINK_FOLLOW));
 	t->pool_dirty |= dt_same(t, r);
 }
+
+/* copy_file_range between two mirrored descriptors (btsootfs has no op for
+ * it: the kernel falls back to splicing through read and write). */
+void dt_op_copy_range(struct dt *t)
+{
+	struct dt_res r[DT_SIDES] = { 0 };
+	int i = slot_or_open(t), j = dt_pick_slot(t, true);
+	size_t n = (size_t)dt_below(t, 1 << 20);
+	loff_t in[DT_SIDES], out[DT_SIDES];
+	bool pos = dt_chance(t, 30); /* at the descriptors' positions */
+
+	if (i < 0 || j < 0)
+		return;
+	in[0] = in[1] = pick_off(t, slot_size(t, i));
+	out[0] = out[1] = pick_off(t, slot_size(t, j));
+	dt_desc(t, "copy_file_range(slot %d @%lld, slot %d @%lld, %zu)", i,
+		pos ? -1ll : (long long)in[0], j, pos ? -1ll : (long long)out[0], n);
+	DT_BOTH(t, r, copy_file_range(S->fd[i], pos ? NULL : &in[DT_SIDE], S->fd[j],
+				      pos ? NULL : &out[DT_SIDE], n, 0));
+	dt_same(t, r);
+}
