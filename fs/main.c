@@ -85,7 +85,8 @@ static void usage(void)
 	       "  -f                   stay in the foreground\n"
 	       "  -s                   single-threaded\n"
 	       "  -d                   debug output\n"
-	       "Always adds default_permissions. See btsootfs(8).\n");
+	       "Always adds default_permissions; as root also allow_other and the\n"
+	       "source filesystem's suid/dev flags. See btsootfs(8).\n");
 }
 
 static struct bt_fs *g_fs;
