@@ -126,20 +126,27 @@ static int apply_setattr(struct bt_inode *in, struct stat *attr, int valid,
 	char proc[64];
 
 	bt_inode_procpath(in, proc);
+	/* The size first: it is what fails (EFBIG, ENOSPC), and a failed
+	 * truncate must not leave the set-id bits the kernel asked us to
+	 * clear along with it cleared (a local filesystem changes nothing). */
+	if (valid & FUSE_SET_ATTR_SIZE) {
+		if ((fd >= 0 ? ftruncate(fd, attr->st_size)
+			     : truncate(proc, attr->st_size)) < 0)
+			return -errno;
+	}
 	if (valid & FUSE_SET_ATTR_MODE) {
 		if ((fd >= 0 ? fchmod(fd, attr->st_mode) : chmod(proc, attr->st_mode)) < 0)
 			return -errno;
 	}
+	/* chown(-1, -1) arrives empty: it still moves the ctime. */
+	if ((valid & ~FUSE_SET_ATTR_CTIME) == 0 &&
+	    fchownat(in->fd, "", (uid_t)-1, (gid_t)-1, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
 	if (valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
 		uid_t uid = (valid & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1;
 		gid_t gid = (valid & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1;
 
 		if (fchownat(in->fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-			return -errno;
-	}
-	if (valid & FUSE_SET_ATTR_SIZE) {
-		if ((fd >= 0 ? ftruncate(fd, attr->st_size)
-			     : truncate(proc, attr->st_size)) < 0)
 			return -errno;
 	}
 	if (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |

@@ -18,6 +18,8 @@
  *       mkdir + chdir step by step past PATH_MAX on both sides.
  *   difftest socket DIR
  *       bind, connect and talk over a unix socket in DIR.
+ *   difftest times BARE MOUNT
+ *       which ctimes and mtimes each kind of change moves (difftest/times.c).
  *
  * Must run as root: a fifth of the operations run as other users
  * (seteuid/setegid/setgroups), to compare permission checks, set-id bit
@@ -235,6 +237,8 @@ int main(int argc, char **argv)
 		return dt_cmd_deep(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "socket"))
 		return dt_cmd_socket(argc - 2, argv + 2);
-	fprintf(stderr, "usage: difftest run|cmptree|deep|socket ... (see tests/difftest.c)\n");
+	if (argc >= 2 && !strcmp(argv[1], "times"))
+		return dt_cmd_times(argc - 2, argv + 2);
+	fprintf(stderr, "usage: difftest run|cmptree|deep|socket|times ... (see tests/difftest.c)\n");
 	return 2;
 }

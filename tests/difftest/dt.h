@@ -181,6 +181,11 @@ int dt_list_dir(int fd, struct dt_res *r, const char *skip);
 /* The canonical xattrs of a path: sorted "name=hexvalue\n". */
 int dt_list_xattrs(int dirfd, const char *path, struct dt_res *r);
 
+/* Offsets past ext4's largest file (16 TiB) are tried with truncate only:
+ * the kernel's FUSE client knows no limit below 8 EiB, so lseek there
+ * succeeds, and a write or copy_file_range there by an unprivileged user
+ * clears set-id bits before btsootfs's EFBIG. Known FUSE limits. */
+
 /* chown(-1, -1) by a user who does not own a non-directory with S_ISGID
  * but no group-exec: EPERM on the bare directory, success through the
  * mount. btsootfs gets the same empty request before such a user's write
@@ -193,5 +198,7 @@ void dt_compare_trees(struct dt *t);
 /* edge.c: single-purpose checks the random run cannot make */
 int dt_cmd_deep(int argc, char **argv);
 int dt_cmd_socket(int argc, char **argv);
+/* times.c */
+int dt_cmd_times(int argc, char **argv);
 
 #endif

@@ -188,6 +188,8 @@ void dt_op_ftruncate(struct dt *t)
 	if (i < 0)
 		return;
 	len = dt_chance(t, 3) ? -1 : pick_off(t, slot_size(t, i));
+	if (dt_chance(t, 2)) /* EFBIG: past ext4's 16 TiB (see dt.h) */
+		len = dt_chance(t, 50) ? (off_t)1 << 62 : (off_t)(17ll << 40);
 	dt_desc(t, "ftruncate(slot %d, %lld)", i, (long long)len);
 	DT_BOTH(t, r, ftruncate(S->fd[i], len));
 	dt_same(t, r);

@@ -107,6 +107,9 @@ void dt_op_truncate(struct dt *t)
 	char path[DT_PATH], proc[DT_SIDES][DT_PATH + 32];
 	off_t len = dt_chance(t, 30) ? 0 : (off_t)dt_below(t, dt_chance(t, 80) ? 200000 : 40 << 20);
 
+	if (dt_chance(t, 2)) /* EFBIG */
+		len = (off_t)(17ll << 40);
+
 	target(t, path, sizeof(path));
 	for (int s = 0; s < DT_SIDES; s++)
 		via_root(&t->s[s], path, proc[s], sizeof(proc[s]));

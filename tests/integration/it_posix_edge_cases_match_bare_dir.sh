@@ -3,6 +3,8 @@
 # 4 GiB (data at 5 GiB) stays sparse, on the remote too; paths deeper than
 # PATH_MAX, reached one directory at a time, work and are mirrored; inode
 # numbers stay the same across renames, links, an unmount and a remount;
+# ctimes and mtimes move as on the bare directory; a running program is
+# ETXTBSY;
 # statfs is the underlying filesystem's; other users are held to modes and
 # ACLs (allow_other + default_permissions), setuid programs run setuid,
 # device nodes and unix sockets work; hard links share data and counts.
@@ -33,6 +35,19 @@ cmp -s <(tail -c 1048576 "$SRC/big") "$W/chunk" && pass "data at 5 GiB reads bac
 # Deeper than PATH_MAX, one level at a time (mkdirat + openat, then chdir).
 "$DIFFTEST" deep "$BARE" "$SRC" 24 > "$W/deep.out" 2>&1 &&
 	pass "$(tail -1 "$W/deep.out")" || { fail "deep paths differ:"; cat "$W/deep.out"; }
+
+# Which ctimes and mtimes each kind of change moves, as programs see them.
+mkdir "$BARE/times" "$SRC/times"
+"$DIFFTEST" times "$BARE/times" "$SRC/times" > "$W/times.out" 2>&1 &&
+	pass "$(tail -1 "$W/times.out")" || { fail "timestamps differ:"; cat "$W/times.out"; }
+
+# A program running from the mount cannot be opened for writing.
+cp /bin/sleep "$SRC/busy" && { "$SRC/busy" 5 & busy=$!; }
+sleep 0.3
+err=$( { echo x > "$SRC/busy"; } 2>&1 )
+case "$err" in *"Text file busy"*) pass "ETXTBSY for a running program";;
+	*) fail "writing a running program: '$err'";; esac
+kill "$busy" 2>/dev/null; wait "$busy" 2>/dev/null
 
 # Inode numbers: stable across rename, link and (below) unmount and remount.
 echo data > "$SRC/ino-a"
