@@ -182,6 +182,7 @@ static int cmd_run(int argc, char **argv)
 		return 2;
 	}
 	t.rng = t.seed;
+	t.replayable = true;
 	umask(022);
 	open_roots(&t, dirs[0], dirs[1]);
 	dt_desc(&t, "chmod 0777 of both roots (before the run)");

@@ -130,11 +130,12 @@ static void show(const struct dt_res *r, char *buf, size_t len)
 void dt_mismatch(struct dt *t, const char *what, const char *a, const char *b)
 {
 	t->mismatches++;
-	fprintf(stderr,
-		"difftest: MISMATCH seed=%llu op=%ld%s: %s\n  %s\n  %s:  %s\n  %s: %s\n"
-		"  replay: difftest run --seed %llu --ops %ld BARE MOUNT\n",
+	fprintf(stderr, "difftest: MISMATCH seed=%llu op=%ld%s: %s\n  %s\n  %s:  %s\n  %s: %s\n",
 		(unsigned long long)t->seed, t->op, t->who, t->desc, what, t->s[0].label, a,
-		t->s[1].label, b, (unsigned long long)t->seed, t->op + 1);
+		t->s[1].label, b);
+	if (t->replayable)
+		fprintf(stderr, "  replay: difftest run --seed %llu --ops %ld -v BARE MOUNT\n",
+			(unsigned long long)t->seed, t->op + 1);
 	if (!t->keep_going)
 		exit(1);
 }

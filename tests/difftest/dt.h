@@ -62,6 +62,7 @@ struct dt {
 	struct timespec t0; /* times before t0 were set explicitly */
 	bool keep_going;
 	bool verbose;
+	bool replayable;    /* a run: say how to replay a difference */
 	bool paranoid;      /* compare the trees after every operation */
 	bool no_holes;      /* tree compare: zeros and holes are alike */
 	bool copy;          /* tree compare of a copy: see cmptree --copy */

@@ -52,7 +52,7 @@ for seed in $SEEDS; do # (the remote's root also holds .btsoot)
 	"$DIFFTEST" cmptree --copy "$SRC/run-$seed" "$REM/run-$seed" \
 		> "$W/cmptree.out" 2>&1 &&
 		pass "difftest cmptree run-$seed: source and remote equal, times to the ns" ||
-		{ fail "difftest cmptree run-$seed source remote"; tail -12 "$W/cmptree.out"; }
+		{ fail "difftest cmptree run-$seed source remote:"; head -12 "$W/cmptree.out"; }
 done
 "$VERIFY" -q t >/dev/null; assert_eq 0 $? "btsoot-verify agrees (exit 0)"
 
