@@ -8,7 +8,7 @@
 # alone brings the remote to exactly the source (btsoot-verify agrees).
 #
 # Every seed gets its own directory pair. Defaults: SEEDS="1 2 3" OPS=4000.
-# Long mode (new seeds, many operations; about 25 s per 100000 operations):
+# Long mode (new seeds, many operations; about 30 s per 100000 operations):
 #   SEEDS=random OPS=200000 BTSOOT_BUILD=build \
 #     tests/integration/it_posix_differential_matches_bare_dir.sh
 # or name the seeds: SEEDS="7 8 9" OPS=200000 ...
