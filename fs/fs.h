@@ -39,10 +39,9 @@ struct bt_inode {
 	bool has_ext;           /* racy hint for the flusher */
 };
 
-/* One open file: flags are kept to spot O_APPEND writes. */
+/* One open file. */
 struct bt_file {
 	int fd;
-	int flags;
 };
 
 struct bt_fs {
@@ -54,6 +53,7 @@ struct bt_fs {
 	bool writeback;
 	bool nojournal;
 	bool debug;
+	bool dont_mask;   /* the kernel left the umask to us (FUSE_CAP_DONT_MASK) */
 	char state_dir[PATH_MAX];
 
 	pthread_mutex_t table_mu;
@@ -75,8 +75,14 @@ void bt_fs_ns_ops(struct fuse_lowlevel_ops *ops);
 void bt_fs_file_ops(struct fuse_lowlevel_ops *ops);
 void bt_fs_attr_ops(struct fuse_lowlevel_ops *ops);
 void bt_fs_dir_ops(struct fuse_lowlevel_ops *ops);
-void bt_give_to_caller(fuse_req_t req, struct bt_inode *parent, const char *name,
-		       mode_t mode);
+
+/* creds.c: acting for the caller (the daemon runs as root) */
+void bt_give_to_caller(fuse_req_t req, struct bt_inode *parent, const char *name);
+mode_t bt_create_mode(fuse_req_t req, struct bt_inode *parent, mode_t mode);
+void bt_kill_priv(fuse_req_t req, struct bt_inode *in);
+bool bt_chown_sgid(fuse_req_t req, struct bt_inode *in, int valid);
+void bt_clear_sgid(struct bt_inode *in);
+void bt_acl_kill_sgid(fuse_req_t req, struct bt_inode *in);
 
 static inline struct bt_fs *fs_of(fuse_req_t req)
 {

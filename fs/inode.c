@@ -60,6 +60,44 @@ static bool fd_name_dead(int fd)
 			 !memcmp(buf + n - (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1));
 }
 
+static bool same_name(int a, int b)
+{
+	char pa[64], pb[64], na[PATH_MAX], nb[PATH_MAX];
+	ssize_t la, lb;
+
+	snprintf(pa, sizeof(pa), "/proc/self/fd/%d", a);
+	snprintf(pb, sizeof(pb), "/proc/self/fd/%d", b);
+	la = readlink(pa, na, sizeof(na));
+	lb = readlink(pb, nb, sizeof(nb));
+	return la >= 0 && la == lb && !memcmp(na, nb, (size_t)la);
+}
+
+/* Is the name fd stands for one the inode already holds? Looking the same
+ * name up again must not fill the slots that other names need. */
+static bool name_known(struct bt_inode *in, int fd)
+{
+	if (same_name(in->fd, fd))
+		return true;
+	for (int i = 0; i < BT_NAME_FDS; i++)
+		if (in->name_fds[i] >= 0 && same_name(in->name_fds[i], fd))
+			return true;
+	return false;
+}
+
+/* Takes *fd into a free slot, or one whose name is gone (under in->mu). */
+static void keep_name(struct bt_inode *in, int *fd)
+{
+	for (int i = 0; i < BT_NAME_FDS; i++) {
+		if (in->name_fds[i] >= 0 && !fd_name_dead(in->name_fds[i]))
+			continue;
+		if (in->name_fds[i] >= 0)
+			close(in->name_fds[i]);
+		in->name_fds[i] = *fd;
+		*fd = -1;
+		return;
+	}
+}
+
 /* Finds or inserts; takes ownership of fd (closes it when not needed). */
 static struct bt_inode *inode_ref(struct bt_fs *fs, int fd, const struct stat *st)
 {
@@ -76,14 +114,8 @@ static struct bt_inode *inode_ref(struct bt_fs *fs, int fd, const struct stat *s
 		/* A hard-linked inode: keep one more live name for the journal
 		 * (fd itself stays: other threads use it). */
 		pthread_mutex_lock(&in->mu);
-		for (int i = 0; st->st_nlink > 1 && fd >= 0 && i < BT_NAME_FDS; i++) {
-			if (in->name_fds[i] >= 0 && !fd_name_dead(in->name_fds[i]))
-				continue;
-			if (in->name_fds[i] >= 0)
-				close(in->name_fds[i]);
-			in->name_fds[i] = fd;
-			fd = -1;
-		}
+		if (st->st_nlink > 1 && !name_known(in, fd))
+			keep_name(in, &fd);
 		pthread_mutex_unlock(&in->mu);
 		if (fd >= 0)
 			close(fd);

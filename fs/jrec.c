@@ -158,13 +158,17 @@ int jrec_append(struct bt_fs *fs, int op, uint64_t ino, const char *path,
 
 void jrec_inode_op(struct bt_fs *fs, struct bt_inode *in, int op, int64_t off)
 {
+	struct stat st;
 	char *path;
 
 	if (fs->nojournal)
 		return;
 	pthread_mutex_lock(&fs->ns_mu);
 	path = jrec_inode_path(fs, in);
-	jrec_append(fs, op, in->ino, path, NULL, off, 0, 0);
+	/* A file with no name left (open, then unlinked) cannot reach the
+	 * remote: its change is moot, not a reason to rescan. */
+	if (path || fstat(in->fd, &st) < 0 || st.st_nlink > 0)
+		jrec_append(fs, op, in->ino, path, NULL, off, 0, 0);
 	pthread_mutex_unlock(&fs->ns_mu);
 	free(path);
 }

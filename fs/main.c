@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "btsoot/config.h"
@@ -84,7 +86,8 @@ static void usage(void)
 	       "  -f                   stay in the foreground\n"
 	       "  -s                   single-threaded\n"
 	       "  -d                   debug output\n"
-	       "Always adds default_permissions. See btsootfs(8).\n");
+	       "Always adds default_permissions; as root also allow_other and the\n"
+	       "source filesystem's suid/dev flags. See btsootfs(8).\n");
 }
 
 static struct bt_fs *g_fs;
@@ -372,6 +375,25 @@ out:
 	return rc;
 }
 
+/* Behave like the source: FUSE mounts default to nosuid and nodev, so a
+ * setuid program or a device node in the source would stop working through
+ * the mount. Root gets the source filesystem's own flags, and allow_other:
+ * every user reaches the bare directory, with default_permissions the
+ * kernel enforces modes and ACLs. Inserted first, so options given on the
+ * command line still win. */
+static void mirror_source(struct fuse_args *args, const char *source)
+{
+	struct statvfs sv;
+
+	if (geteuid() != 0 || statvfs(source, &sv) < 0)
+		return;
+	fuse_opt_insert_arg(args, 1, "-oallow_other");
+	if (!(sv.f_flag & ST_NOSUID))
+		fuse_opt_insert_arg(args, 1, "-osuid");
+	if (!(sv.f_flag & ST_NODEV))
+		fuse_opt_insert_arg(args, 1, "-odev");
+}
+
 int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -382,6 +404,9 @@ int main(int argc, char **argv)
 	int rc;
 
 	bt_log_init("btsootfs", BT_LOG_NOTICE);
+	/* New objects get the caller's mode: the kernel or bt_create_mode
+	 * applied the caller's umask, ours must not apply again. */
+	umask(0);
 	if (fuse_opt_parse(&args, &o, opt_spec, opt_proc) < 0)
 		return BT_EXIT_USAGE;
 	if (o.help) {
@@ -409,6 +434,7 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 	snprintf(fsname, sizeof(fsname), "-ofsname=btsoot:%s", b.name);
+	mirror_source(&args, b.source);
 	fuse_opt_add_arg(&args, "-odefault_permissions");
 	fuse_opt_add_arg(&args, fsname);
 	fuse_opt_add_arg(&args, "-osubtype=btsootfs");

@@ -28,6 +28,19 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
 	else
 		conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	/* POSIX ACLs grant and deny access as on the bare directory: without
+	 * this the kernel checks the mode bits only. */
+	if (conn->capable & FUSE_CAP_POSIX_ACL)
+		conn->want |= FUSE_CAP_POSIX_ACL;
+	/* We apply the caller's umask, unless a default ACL replaces it. */
+	if ((conn->want & FUSE_CAP_POSIX_ACL) && (conn->capable & FUSE_CAP_DONT_MASK)) {
+		conn->want |= FUSE_CAP_DONT_MASK;
+		fs->dont_mask = true;
+	}
+	/* The kernel clears set-id bits on write, truncate and chown as it
+	 * does on a local filesystem; we run as root (CAP_FSETID) and would
+	 * keep them. */
+	conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
 }
 
 static void op_destroy(void *userdata)
@@ -113,20 +126,27 @@ static int apply_setattr(struct bt_inode *in, struct stat *attr, int valid,
 	char proc[64];
 
 	bt_inode_procpath(in, proc);
+	/* The size first: it is what fails (EFBIG, ENOSPC), and a failed
+	 * truncate must not leave the set-id bits the kernel asked us to
+	 * clear along with it cleared (a local filesystem changes nothing). */
+	if (valid & FUSE_SET_ATTR_SIZE) {
+		if ((fd >= 0 ? ftruncate(fd, attr->st_size)
+			     : truncate(proc, attr->st_size)) < 0)
+			return -errno;
+	}
 	if (valid & FUSE_SET_ATTR_MODE) {
 		if ((fd >= 0 ? fchmod(fd, attr->st_mode) : chmod(proc, attr->st_mode)) < 0)
 			return -errno;
 	}
+	/* chown(-1, -1) arrives empty: it still moves the ctime. */
+	if ((valid & ~FUSE_SET_ATTR_CTIME) == 0 &&
+	    fchownat(in->fd, "", (uid_t)-1, (gid_t)-1, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
 	if (valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
 		uid_t uid = (valid & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1;
 		gid_t gid = (valid & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1;
 
 		if (fchownat(in->fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-			return -errno;
-	}
-	if (valid & FUSE_SET_ATTR_SIZE) {
-		if ((fd >= 0 ? ftruncate(fd, attr->st_size)
-			     : truncate(proc, attr->st_size)) < 0)
 			return -errno;
 	}
 	if (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
@@ -142,13 +162,19 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 {
 	struct bt_fs *fs = fs_of(req);
 	struct bt_inode *in = bt_inode_get(fs, ino);
+	bool kill;
 	int rc;
 
 	if (jrec_refused(fs)) {
 		fuse_reply_err(req, EROFS);
 		return;
 	}
+	kill = bt_chown_sgid(req, in, valid);
 	rc = apply_setattr(in, attr, valid, fi);
+	if (rc == 0 && (valid & FUSE_SET_ATTR_SIZE))
+		bt_kill_priv(req, in);
+	if (rc == 0 && kill)
+		bt_clear_sgid(in);
 	/* Journal even a partial success: some attribute may have changed. */
 	if (valid & FUSE_SET_ATTR_SIZE)
 		jrec_inode_op(fs, in, BT_OP_TRUNCATE, attr->st_size);
@@ -186,16 +212,11 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_statfs(req, &sv);
 }
 
-/* xattrs of symlinks cannot be reached through an O_PATH descriptor. */
+/* /proc/self/fd/N of the O_PATH descriptor: the path walk stops at the
+ * object itself, a symlink too (its trusted.* and security.* xattrs). */
 static bool xattr_path(fuse_req_t req, fuse_ino_t ino, char proc[64])
 {
-	struct bt_inode *in = bt_inode_get(fs_of(req), ino);
-
-	if (S_ISLNK(in->type)) {
-		fuse_reply_err(req, ENOTSUP);
-		return false;
-	}
-	bt_inode_procpath(in, proc);
+	bt_inode_procpath(bt_inode_get(fs_of(req), ino), proc);
 	return true;
 }
 
@@ -223,17 +244,53 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 	free(buf);
 }
 
+/* The names, as the caller may see them: a local filesystem lists
+ * trusted.* only to CAP_SYS_ADMIN (root here); we list as root. Returns
+ * the length of *out (malloc'd) or -errno. */
+static ssize_t list_for_caller(fuse_req_t req, const char *proc, char **out)
+{
+	ssize_t n, kept = 0;
+	char *buf = NULL;
+
+	do {
+		free(buf);
+		n = listxattr(proc, NULL, 0);
+		buf = n < 0 ? NULL : malloc((size_t)n + 1);
+		if (n < 0 || !buf)
+			return n < 0 ? -errno : -ENOMEM;
+		n = listxattr(proc, buf, (size_t)n);
+	} while (n < 0 && errno == ERANGE); /* grew meanwhile */
+	if (n < 0) {
+		free(buf);
+		return -errno;
+	}
+	for (ssize_t i = 0, len; i < n; i += len) {
+		len = (ssize_t)strlen(buf + i) + 1; /* before the move below */
+		if (fuse_req_ctx(req)->uid != 0 && !strncmp(buf + i, "trusted.", 8))
+			continue;
+		memmove(buf + kept, buf + i, (size_t)len);
+		kept += len;
+	}
+	*out = buf;
+	return kept;
+}
+
 static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	char proc[64], *buf = NULL;
+	ssize_t n;
 
 	if (!xattr_path(req, ino, proc))
 		return;
-	if (size && !(buf = malloc(size))) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	reply_sized(req, listxattr(proc, buf, size), buf, size);
+	n = list_for_caller(req, proc, &buf);
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else if (size == 0)
+		fuse_reply_xattr(req, (size_t)n);
+	else if ((size_t)n > size)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
 	free(buf);
 }
 
@@ -253,6 +310,8 @@ static void change_xattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		return;
 	rc = value ? setxattr(proc, name, value, size, flags) : removexattr(proc, name);
 	rc = rc < 0 ? errno : 0;
+	if (rc == 0 && value && !strcmp(name, "system.posix_acl_access"))
+		bt_acl_kill_sgid(req, bt_inode_get(fs, ino));
 	if (rc == 0)
 		jrec_inode_op(fs, bt_inode_get(fs, ino), BT_OP_XATTR, 0);
 	fuse_reply_err(req, rc);

@@ -16,31 +16,32 @@ static struct bt_file *file_of(struct fuse_file_info *fi)
 	return (struct bt_file *)(uintptr_t)fi->fh;
 }
 
-static bool writes(int flags)
+/* Opening with these flags changes the file: O_TRUNC truncates even a
+ * read-only open (the kernel checked write permission). */
+static bool changes(int flags)
 {
-	return (flags & O_ACCMODE) != O_RDONLY;
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 }
 
-/* With the writeback cache the kernel also reads write-only files and
- * computes O_APPEND offsets itself. */
+/* The kernel computes O_APPEND offsets itself (the end of file, under the
+ * inode lock), and writes back mmap'ed pages of an O_APPEND file at their
+ * own offsets: an O_APPEND descriptor here would append those pages at the
+ * end instead. With the writeback cache the kernel also reads write-only
+ * files. */
 static int adjust_flags(struct bt_fs *fs, int flags)
 {
-	if (fs->writeback) {
-		if ((flags & O_ACCMODE) == O_WRONLY)
-			flags = (flags & ~O_ACCMODE) | O_RDWR;
-		flags &= ~O_APPEND;
-	}
-	return (flags & ~O_NOFOLLOW) | O_CLOEXEC;
+	if (fs->writeback && (flags & O_ACCMODE) == O_WRONLY)
+		flags = (flags & ~O_ACCMODE) | O_RDWR;
+	return (flags & ~(O_NOFOLLOW | O_APPEND)) | O_CLOEXEC;
 }
 
-static int attach_file(struct fuse_file_info *fi, int fd, int flags)
+static int attach_file(struct fuse_file_info *fi, int fd)
 {
 	struct bt_file *f = malloc(sizeof(*f));
 
 	if (!f)
 		return -ENOMEM;
 	f->fd = fd;
-	f->flags = flags;
 	fi->fh = (uintptr_t)f;
 	fi->keep_cache = 1; /* every change comes through us */
 	return 0;
@@ -53,7 +54,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int flags = adjust_flags(fs, fi->flags), fd;
 	char proc[64];
 
-	if (writes(fi->flags) && jrec_refused(fs)) {
+	if (changes(fi->flags) && jrec_refused(fs)) {
 		fuse_reply_err(req, EROFS);
 		return;
 	}
@@ -63,17 +64,47 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, errno);
 		return;
 	}
-	if (attach_file(fi, fd, flags) < 0) {
+	if (attach_file(fi, fd) < 0) {
 		close(fd);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	if ((fi->flags & O_TRUNC) && writes(fi->flags))
+	if (fi->flags & O_TRUNC) {
+		bt_kill_priv(req, in);
 		jrec_inode_op(fs, in, BT_OP_TRUNCATE, 0);
+	}
 	if (fuse_reply_open(req, fi) == -ENOENT) {
 		close(fd);
 		free(file_of(fi));
 	}
+}
+
+/* Creates name; or, when it exists after all (the kernel's negative entry
+ * was stale) and O_EXCL was not asked for, opens it like a local
+ * filesystem would. Only what we created becomes the caller's and gets a
+ * CREATE row. Returns the descriptor or -errno. */
+static int create_or_open(struct bt_inode *parent, const char *name, int flags,
+			  mode_t mode, bool *created)
+{
+	int fd = openat(parent->fd, name, flags | O_EXCL, mode);
+
+	*created = fd >= 0;
+	if (fd < 0 && errno == EEXIST && !(flags & O_EXCL))
+		fd = openat(parent->fd, name, (flags & ~O_CREAT) | O_NOFOLLOW);
+	return fd < 0 ? -errno : fd;
+}
+
+static void journal_create(struct bt_fs *fs, struct bt_inode *parent, const char *name,
+			   const struct fuse_entry_param *e, bool created, int flags)
+{
+	char *path = jrec_child_path(fs, parent, name);
+
+	if (created)
+		jrec_append(fs, BT_OP_CREATE, e->attr.st_ino, path, NULL, 0, 0,
+			    (uint32_t)e->attr.st_mode);
+	else if (flags & O_TRUNC)
+		jrec_append(fs, BT_OP_TRUNCATE, e->attr.st_ino, path, NULL, 0, 0, 0);
+	free(path);
 }
 
 static void op_create(fuse_req_t req, fuse_ino_t pino, const char *name,
@@ -83,27 +114,26 @@ static void op_create(fuse_req_t req, fuse_ino_t pino, const char *name,
 	struct bt_inode *parent = bt_inode_get(fs, pino);
 	int flags = adjust_flags(fs, fi->flags) | O_CREAT, fd, rc;
 	struct fuse_entry_param e;
-	char *path = NULL;
+	bool created;
 
 	if (jrec_refused(fs)) {
 		fuse_reply_err(req, EROFS);
 		return;
 	}
+	mode = bt_create_mode(req, parent, mode);
 	pthread_mutex_lock(&fs->ns_mu);
-	fd = openat(parent->fd, name, flags, mode);
-	rc = fd < 0 ? -errno : 0;
-	if (rc == 0) {
-		bt_give_to_caller(req, parent, name, S_IFREG | mode);
+	fd = rc = create_or_open(parent, name, flags, mode, &created);
+	if (fd >= 0) {
+		if (created)
+			bt_give_to_caller(req, parent, name);
 		rc = bt_inode_lookup(fs, parent, name, &e);
 	}
-	if (rc == 0) {
-		path = jrec_child_path(fs, parent, name);
-		jrec_append(fs, BT_OP_CREATE, e.attr.st_ino, path, NULL, 0, 0,
-			    (uint32_t)e.attr.st_mode);
-	}
+	if (rc >= 0 && !created && (flags & O_TRUNC))
+		bt_kill_priv(req, bt_inode_get(fs, e.ino));
+	if (rc >= 0)
+		journal_create(fs, parent, name, &e, created, flags);
 	pthread_mutex_unlock(&fs->ns_mu);
-	free(path);
-	if (rc == 0 && attach_file(fi, fd, flags) < 0)
+	if (rc >= 0 && attach_file(fi, fd) < 0)
 		rc = -ENOMEM;
 	if (rc < 0) {
 		if (fd >= 0)
@@ -148,12 +178,9 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_
 		fuse_reply_err(req, (int)-res);
 		return;
 	}
-	/* An O_APPEND fd writes at its end whatever off says: record a
-	 * superset, from the kernel's idea of the end onwards. */
-	if (f->flags & O_APPEND)
-		jrec_add_extent(fs, bt_inode_get(fs, ino), off, BT_EXTENT_EOF);
-	else
-		jrec_add_extent(fs, bt_inode_get(fs, ino), off, off + res);
+	if (!fi->writepage) /* a page written back has no caller */
+		bt_kill_priv(req, bt_inode_get(fs, ino));
+	jrec_add_extent(fs, bt_inode_get(fs, ino), off, off + res);
 	fuse_reply_write(req, (size_t)res);
 }
 
@@ -205,6 +232,7 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
 		fuse_reply_err(req, errno);
 		return;
 	}
+	bt_kill_priv(req, bt_inode_get(fs, ino));
 	jrec_add_extent(fs, bt_inode_get(fs, ino), off, off + len);
 	fuse_reply_err(req, 0);
 }

@@ -10,26 +10,6 @@
 #include "btsoot/log.h"
 #include "fs.h"
 
-/* The daemon runs as root: hand a new object to the caller, as the kernel
- * would have. A setgid parent already gave it the right group. */
-void bt_give_to_caller(fuse_req_t req, struct bt_inode *parent, const char *name,
-		       mode_t mode)
-{
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	struct stat pst;
-	gid_t gid = ctx->gid;
-
-	if (ctx->uid == 0 && ctx->gid == 0)
-		return;
-	if (fstatat(parent->fd, "", &pst, AT_EMPTY_PATH) == 0 && (pst.st_mode & S_ISGID))
-		gid = (gid_t)-1;
-	if (fchownat(parent->fd, name, ctx->uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-		bt_warn("cannot chown new entry to uid %u: %s", ctx->uid, strerror(errno));
-	/* chown cleared set-id bits of a non-directory: put them back. */
-	if (!S_ISDIR(mode) && !S_ISLNK(mode) && (mode & (S_ISUID | S_ISGID)))
-		fchmodat(parent->fd, name, mode & 07777, 0);
-}
-
 static int op_of_mode(mode_t mode)
 {
 	if (S_ISDIR(mode))
@@ -54,6 +34,8 @@ static void make_node(fuse_req_t req, fuse_ino_t pino, const char *name,
 		fuse_reply_err(req, EROFS);
 		return;
 	}
+	if (!S_ISLNK(mode))
+		mode = bt_create_mode(req, parent, mode);
 	pthread_mutex_lock(&fs->ns_mu);
 	if (S_ISDIR(mode))
 		rc = mkdirat(parent->fd, name, mode & 07777);
@@ -63,13 +45,15 @@ static void make_node(fuse_req_t req, fuse_ino_t pino, const char *name,
 		rc = mknodat(parent->fd, name, mode, rdev);
 	rc = rc < 0 ? -errno : 0;
 	if (rc == 0) {
-		bt_give_to_caller(req, parent, name, mode);
+		bt_give_to_caller(req, parent, name);
 		rc = bt_inode_lookup(fs, parent, name, &e);
 	}
 	if (rc == 0) {
 		path = jrec_child_path(fs, parent, name);
-		jrec_append(fs, op_of_mode(mode), e.attr.st_ino, path, target, 0, 0,
-			    (uint32_t)e.attr.st_mode);
+		/* off = the device number: by the time a sync runs, the node
+		 * may have moved away from path (0 for fifos and sockets). */
+		jrec_append(fs, op_of_mode(mode), e.attr.st_ino, path, target,
+			    (int64_t)e.attr.st_rdev, 0, (uint32_t)e.attr.st_mode);
 	}
 	pthread_mutex_unlock(&fs->ns_mu);
 	free(path);
@@ -133,6 +117,20 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	remove_entry(req, parent, name, true);
 }
 
+/* RENAME_WHITEOUT left a 0:0 character device at the old name (overlayfs
+ * uses it): journaled as a rename plus a MKNOD row. */
+static void journal_whiteout(struct bt_fs *fs, struct bt_inode *parent, const char *name,
+			     const char *from)
+{
+	struct stat wst;
+
+	if (fstatat(parent->fd, name, &wst, AT_SYMLINK_NOFOLLOW) == 0)
+		jrec_append(fs, BT_OP_MKNOD, wst.st_ino, from, NULL, (int64_t)wst.st_rdev, 0,
+			    (uint32_t)wst.st_mode);
+	else
+		jrec_append(fs, BT_OP_MKNOD, 0, NULL, NULL, 0, 0, 0); /* marks a rescan */
+}
+
 static void op_rename(fuse_req_t req, fuse_ino_t pino, const char *name,
 		      fuse_ino_t npino, const char *newname, unsigned int flags)
 {
@@ -143,7 +141,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t pino, const char *name,
 	struct stat st = { 0 };
 	int rc;
 
-	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
@@ -162,11 +160,15 @@ static void op_rename(fuse_req_t req, fuse_ino_t pino, const char *name,
 	rc = renameat2(parent->fd, name, nparent->fd, newname, flags) < 0 ? -errno : 0;
 	/* mode = names the replaced target keeps elsewhere */
 	if (rc == 0)
-		jrec_append(fs, BT_OP_RENAME, st.st_ino, from, to, 0, flags,
+		jrec_append(fs, BT_OP_RENAME, st.st_ino, from, to, 0, flags & ~RENAME_WHITEOUT,
 			    !(flags & RENAME_EXCHANGE) && over.st_ino && over.st_ino != st.st_ino &&
 			    over.st_nlink > 1 ? (uint32_t)(over.st_nlink - 1) : 0);
 	if (rc == 0 && !(flags & RENAME_EXCHANGE) && over.st_ino && over.st_ino != st.st_ino)
 		jrec_name_gone(fs, &over);
+	if (rc == 0 && (flags & RENAME_WHITEOUT)) {
+		bt_give_to_caller(req, parent, name); /* unprivileged users make them too */
+		journal_whiteout(fs, parent, name, from);
+	}
 	pthread_mutex_unlock(&fs->ns_mu);
 	free(from);
 	free(to);

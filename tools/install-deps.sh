@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential meson ninja-build pkg-config libfuse3-dev fuse3 \
 libxxhash-dev xxhash libsqlite3-dev sqlite3 libcmocka-dev attr acl \
-util-linux psmisc"
+util-linux psmisc git rsync"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -16,7 +16,9 @@
  * What a row means (paths are relative to the block's root, "" = root,
  * stored as BLOBs without a NUL so any byte sequence survives):
  *   CREATE  path ino              regular file created (empty)
- *   MKNOD   path ino mode         fifo, socket or device node created
+ *   MKNOD   path ino mode off=rdev fifo, socket or device node created
+ *                                 (off: the device number, 0 for fifos and
+ *                                 sockets; rows from before it was kept say 0)
  *   MKDIR   path ino              directory created
  *   SYMLINK path ino path2=target symlink created
  *   LINK    path=existing path2=new ino   hard link created

@@ -40,8 +40,8 @@ cleanup() {
 	if [ -n "${KEEP:-}" ]; then echo "kept $W"; else rm -rf "$W"; fi
 }
 
-mount_block() { # NAME
-	"$BTSOOTFS" "$SRC" "$SRC" -o "block=$1" -f 2>>"$W/daemon.log" &
+mount_block() { # NAME (MOUNT_OPTS: more -o options, e.g. allow_other)
+	"$BTSOOTFS" "$SRC" "$SRC" -o "block=$1${MOUNT_OPTS:+,$MOUNT_OPTS}" -f 2>>"$W/daemon.log" &
 	DAEMON_PID=$!
 	for _ in $(seq 100); do
 		grep -q " $SRC fuse.btsootfs" /proc/mounts && return 0
