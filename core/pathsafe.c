@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -149,6 +150,25 @@ int bt_open_beneath(int rootfd, const char *rel, int flags, mode_t mode)
 		return parent;
 	fd = sys_openat2(parent, leaf, flags | O_NOFOLLOW, mode);
 	close(parent);
+	return fd;
+}
+
+int bt_open_file_beneath(int rootfd, const char *rel)
+{
+	int pfd = bt_open_beneath(rootfd, rel, O_PATH, 0), fd;
+	char proc[64];
+	struct stat st;
+
+	if (pfd < 0)
+		return pfd;
+	if (fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(pfd);
+		return -ENOENT; /* replaced by another kind of object */
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc, O_RDONLY | O_CLOEXEC);
+	fd = fd < 0 ? -errno : fd;
+	close(pfd);
 	return fd;
 }
 

@@ -16,7 +16,7 @@ struct pool {
 
 static void run_job(struct bt_hasher *h, struct bt_hash_job *j)
 {
-	int fd = bt_open_beneath(j->dirfd, j->name, O_RDONLY, 0);
+	int fd = bt_open_file_beneath(j->dirfd, j->name);
 	struct stat st;
 
 	if (fd < 0) {

@@ -40,6 +40,26 @@ static int open_run_dir(struct bt_remote *r)
 	return r->trashfd < 0 ? r->trashfd : 0;
 }
 
+/* A file retired earlier in this run holds the name of a directory that a
+ * later retirement needs (a name that was a file, then a directory): the
+ * file moves to a collision name, as a second file of that name would. */
+static int open_trash_dir(int fd, const char *comp)
+{
+	char name[NAME_MAX + 1];
+	struct stat st;
+	int dfd = bt_open_beneath(fd, comp, O_PATH | O_DIRECTORY, 0);
+
+	if (dfd != -ENOTDIR && dfd != -ELOOP)
+		return dfd;
+	snprintf(name, sizeof(name), "%s", comp);
+	for (int i = 1; fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0; i++)
+		snprintf(name, sizeof(name), "%.240s~%d", comp, i);
+	if (renameat(fd, comp, fd, name) < 0 ||
+	    (mkdirat(fd, comp, 0700) < 0 && errno != EEXIST))
+		return -errno;
+	return bt_open_beneath(fd, comp, O_PATH | O_DIRECTORY, 0);
+}
+
 /* mkdir -p of dir beneath base; returns an fd of the deepest directory. */
 static int mkdirs_beneath(int base, const char *dir)
 {
@@ -59,7 +79,7 @@ static int mkdirs_beneath(int base, const char *dir)
 			rc = -errno;
 			break;
 		}
-		next = bt_open_beneath(fd, comp, O_PATH | O_DIRECTORY, 0);
+		next = open_trash_dir(fd, comp);
 		close(fd);
 		fd = next;
 		if (fd < 0) {

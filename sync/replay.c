@@ -128,7 +128,10 @@ static int apply_ns(struct bt_ctx *c, const struct bt_op_rec *r,
 	case BT_OP_CREATE:
 		return create_empty(rem, r->path);
 	case BT_OP_MKNOD:
-		return bt_remote_mknod(rem, r->path, r->mode, source_rdev(c, r->path));
+		/* btsootfs records the device number in off; rows of older
+		 * journals (off 0) take it from the source. */
+		return bt_remote_mknod(rem, r->path, r->mode,
+				       r->off ? (dev_t)r->off : source_rdev(c, r->path));
 	case BT_OP_SYMLINK:
 		return bt_remote_symlink(rem, r->path2 ? r->path2 : "", r->path);
 	case BT_OP_LINK:

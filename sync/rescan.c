@@ -147,7 +147,7 @@ static int create(struct walk *w, const char *rel, const struct stat *st)
 		first = st->st_nlink > 1 ? first_link(w, st) : NULL;
 		if (first && strcmp(first, rel) && bt_remote_link(w->r, first, rel) == 0)
 			return 0;
-		fd = bt_open_beneath(w->srcfd, rel, O_RDONLY, 0);
+		fd = bt_open_file_beneath(w->srcfd, rel);
 		if (fd == -ENOENT)
 			return 0; /* deleted meanwhile; its journal row will come */
 		if (fd < 0) {
@@ -173,8 +173,8 @@ static int create(struct walk *w, const char *rel, const struct stat *st)
 	} else {
 		rc = bt_remote_mknod(w->r, rel, st->st_mode, st->st_rdev);
 	}
-	if (rc == 0)
-		rc = bt_remote_set_meta(w->r, rel, st, fd, false);
+	if (rc == 0) /* fifos and devices carry xattrs too; symlinks: see README */
+		rc = bt_remote_set_meta(w->r, rel, st, fd, !S_ISLNK(st->st_mode));
 	close(fd);
 	return rc;
 }
@@ -265,7 +265,7 @@ static int fix_meta(struct walk *w, const char *rel, const struct stat *s)
 static int rewrite_linked(struct walk *w, const char *rel, const struct stat *s)
 {
 	struct bt_extents all;
-	int fd = bt_open_beneath(w->srcfd, rel, O_RDONLY, 0), rc;
+	int fd = bt_open_file_beneath(w->srcfd, rel), rc;
 
 	if (fd == -ENOENT)
 		return 0; /* deleted meanwhile */

@@ -183,7 +183,7 @@ static int same_content(int layer_fd, const char *rel, struct bt_restore *rs)
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", layer_fd);
 	/* Reopen the O_PATH descriptor for reading: same object, no lookup. */
 	fa = open(proc, O_RDONLY | O_CLOEXEC);
-	fb = bt_open_beneath(rs->t.rootfd, rel, O_RDONLY, 0);
+	fb = bt_open_file_beneath(rs->t.rootfd, rel);
 	rc = fa < 0 ? -errno : fb < 0 ? fb : 0;
 	if (rc == 0)
 		rc = bt_hash_fd(fa, &a);

@@ -30,6 +30,10 @@ bool bt_path_valid(const char *rel);
 int bt_open_beneath(int rootfd, const char *rel, int flags, mode_t mode);
 /* rel ("" = rootfd itself) opened for readdir, confined like
  * bt_open_beneath. NULL with errno set on failure. */
+/* Opens rel for reading only if it is a regular file (O_PATH first: a fifo
+ * or device put at that name is never opened for real); -ENOENT if it is
+ * not. */
+int bt_open_file_beneath(int rootfd, const char *rel);
 DIR *bt_opendir_beneath(int rootfd, const char *rel);
 
 /* Opens the directory holding rel's last component (O_PATH | O_DIRECTORY),
