@@ -129,6 +129,10 @@ static int apply_meta(struct bt_remote *r, int fd, const struct stat *st, int sr
 			return -errno;
 		return 0;
 	}
+	/* A symlink's own xattrs (trusted.*, security.*: user.* cannot be
+	 * set on one): /proc/self/fd of an O_PATH symlink names the link. */
+	if (with_xattrs && srcfd >= 0)
+		copy_xattrs(r, srcfd, proc);
 	return utimensat(fd, "", ts, AT_EMPTY_PATH) < 0 ? -errno : 0;
 }
 

@@ -389,7 +389,7 @@ static int set_one_meta(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_s
 		 (long long)s.st_mtim.tv_sec, s.st_mtim.tv_nsec,
 		 s.st_mtim.tv_nsec == UTIME_OMIT ? " (times left for later)" : "");
 	rc = bt_remote_set_meta(&c->remote, e->path, &s, fd,
-				(e->flags & (BT_DIRTY_XATTR | BT_DIRTY_NEW)) && !S_ISLNK(s.st_mode));
+				e->flags & (BT_DIRTY_XATTR | BT_DIRTY_NEW));
 	close(fd);
 	if (rc == -ENOENT || rc == -ESTALE || rc == -ELOOP || rc == -ENOTDIR) {
 		st->needs_rescan = true; /* the remote disagrees on what is there */

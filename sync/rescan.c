@@ -122,7 +122,7 @@ static int meta_from_source(struct walk *w, const char *rel, const struct stat *
 {
 	int fd = bt_open_beneath(w->srcfd, rel, O_PATH, 0), rc;
 
-	rc = bt_remote_set_meta(w->r, rel, st, fd, !S_ISLNK(st->st_mode) && fd >= 0);
+	rc = bt_remote_set_meta(w->r, rel, st, fd, fd >= 0);
 	if (fd >= 0)
 		close(fd);
 	return rc;
@@ -173,8 +173,8 @@ static int create(struct walk *w, const char *rel, const struct stat *st)
 	} else {
 		rc = bt_remote_mknod(w->r, rel, st->st_mode, st->st_rdev);
 	}
-	if (rc == 0) /* fifos and devices carry xattrs too; symlinks: see README */
-		rc = bt_remote_set_meta(w->r, rel, st, fd, !S_ISLNK(st->st_mode));
+	if (rc == 0) /* symlinks, fifos and devices carry xattrs too */
+		rc = bt_remote_set_meta(w->r, rel, st, fd, true);
 	close(fd);
 	return rc;
 }
@@ -230,7 +230,7 @@ static bool meta_differs(struct walk *w, const struct both *at, const char *rel,
 		     (long long)r->st_mtim.tv_sec, r->st_mtim.tv_nsec);
 		d = true;
 	}
-	if (!S_ISLNK(s->st_mode) && xattrs_differ(w, at, rel))
+	if (xattrs_differ(w, at, rel))
 		d = true;
 	return d;
 }

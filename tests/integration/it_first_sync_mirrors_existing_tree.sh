@@ -28,6 +28,7 @@ echo l > "$(printf 'L%.0s' $(seq 255))"                 # the longest legal name
 echo secret > "mode 700/secret"; chmod 400 "mode 700/secret"; chmod 700 "mode 700"
 chmod 4755 a/file2; chown 1000:1000 a/file3; chown -h 1001:1001 links/relative
 setfattr -n user.colour -v red big.bin; setfattr -n user.dir -v yes a/b
+setfattr -h -n trusted.on-a-symlink -v 1 links/relative; mkfifo fifo-x; setfattr -n user.f -v 2 fifo-x
 touch -h -d '2001-02-03 04:05:06.123456789' links/dangling
 find . -depth -exec touch -h -d '2020-05-05 05:05:05.987654321' {} +  # dirs last
 cd /

@@ -32,6 +32,7 @@ ln pictures/p3.jpg pictures/p3-hardlink.jpg            # hard link
 chmod 600 pictures/p4.jpg; chmod 750 docs              # chmod
 touch -d '2011-11-11 11:11:11.123456789' pictures/p2.jpg  # utimens (ns)
 mkfifo docs/fifo
+setfattr -h -n trusted.sym -v yes docs/link; setfattr -n user.onfifo -v 1 docs/fifo  # xattrs of a symlink and a fifo
 echo odd > "docs/name with spaces and ünïcödé"
 echo nl > "$(printf 'docs/new\nline')"
 mkdir -p deep/a/b/c && echo deep > deep/a/b/c/file && mv deep deeper

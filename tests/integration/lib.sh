@@ -80,9 +80,9 @@ manifest() { # DIR OUT
 		\( -type l -printf 'l %U:%G %T@ %l %P\0' \) -o \
 		\( -type f -printf 'f %m %U:%G %s %T@ %P\0' \) -o \
 		-printf '%y %m %U:%G %T@ %P\0' | LC_ALL=C sort -z) > "$2"
-	# Extended attributes (all namespaces), in sorted path order; symlinks
-	# cannot carry user.* ones and btsootfs refuses to list theirs.
-	(cd "$1" && find . -path ./.btsoot -prune -o ! -type l -print0 | LC_ALL=C sort -z |
+	# Extended attributes (all namespaces, symlinks' own too), in sorted
+	# path order.
+	(cd "$1" && find . -path ./.btsoot -prune -o -print0 | LC_ALL=C sort -z |
 		xargs -0 -r getfattr -h -d -m - -e hex 2>&1 | tr '\n' '\0') >> "$2"
 	# Content hashes, in sorted path order (one xxhsum for many files).
 	(cd "$1" && find . -path ./.btsoot -prune -o -type f -print0 | LC_ALL=C sort -z |
