@@ -60,6 +60,7 @@ struct bt_fs {
 	struct bt_inode **buckets;
 	size_t nbuckets;
 	size_t ninodes;
+	size_t fd_soft;   /* past this many inodes, shrink the kernel's caches */
 
 	pthread_mutex_t ns_mu;
 	struct bt_journal *j;
@@ -69,6 +70,13 @@ struct bt_fs {
 	pthread_t flusher;
 	bool flusher_stop;
 };
+
+/* fdpressure.c: staying under the descriptor limit */
+void bt_fd_reclaim(void);
+size_t bt_fd_soft_limit(void);
+/* After err from an open: true (having asked for a reclaim and waited a
+ * moment) while it is worth retrying. */
+bool bt_fd_retry(int err, int *tries);
 
 /* Each ops_*.c fills its part of the operation table. */
 void bt_fs_ns_ops(struct fuse_lowlevel_ops *ops);

@@ -138,7 +138,8 @@ static struct bt_inode *inode_ref(struct bt_fs *fs, int fd, const struct stat *s
 	bt_extents_init(&in->ext);
 	in->hnext = fs->buckets[b];
 	fs->buckets[b] = in;
-	fs->ninodes++;
+	if (++fs->ninodes > fs->fd_soft)
+		bt_fd_reclaim();
 	pthread_mutex_unlock(&fs->table_mu);
 	return in;
 }
@@ -147,12 +148,14 @@ int bt_inode_lookup(struct bt_fs *fs, struct bt_inode *parent, const char *name,
 		    struct fuse_entry_param *e)
 {
 	struct bt_inode *in;
-	int fd;
+	int fd, tries = 0;
 
 	memset(e, 0, sizeof(*e));
 	e->attr_timeout = fs->timeout;
 	e->entry_timeout = fs->timeout;
-	fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	do
+		fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	while (fd < 0 && bt_fd_retry(errno, &tries));
 	if (fd < 0)
 		return -errno;
 	if (fstatat(fd, "", &e->attr, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {

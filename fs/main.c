@@ -185,6 +185,7 @@ static int setup_fs(struct bt_fs *fs, struct options *o, struct bt_block *b)
 	ssize_t n;
 
 	raise_fd_limit();
+	fs->fd_soft = bt_fd_soft_limit();
 	fs->timeout = o->timeout > 0 ? o->timeout : 1.0;
 	fs->writeback = o->writeback;
 	fs->nojournal = o->nojournal;

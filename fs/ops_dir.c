@@ -65,11 +65,16 @@ static bool add_entry(fuse_req_t req, struct bt_inode *dir, struct dirent *de,
 		used = fuse_add_direntry(req, buf + *pos, size - *pos, de->d_name, &st, next);
 	} else {
 		struct fuse_entry_param e = { 0 };
+		int rc = 0;
 
-		if (!is_dot(de->d_name) &&
-		    bt_inode_lookup(fs, dir, de->d_name, &e) < 0)
+		/* Near the descriptor limit, entries go without attributes
+		 * (ino 0: the kernel looks them up when it needs them). */
+		if (!is_dot(de->d_name) && fs->ninodes < fs->fd_soft)
+			rc = bt_inode_lookup(fs, dir, de->d_name, &e);
+		if (rc == -ENOENT)
 			return true; /* vanished meanwhile: skip it */
-		if (is_dot(de->d_name)) {
+		if (!e.ino) {
+			memset(&e, 0, sizeof(e));
 			e.attr.st_ino = de->d_ino;
 			e.attr.st_mode = (mode_t)de->d_type << 12;
 		}

@@ -51,7 +51,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct bt_fs *fs = fs_of(req);
 	struct bt_inode *in = bt_inode_get(fs, ino);
-	int flags = adjust_flags(fs, fi->flags), fd;
+	int flags = adjust_flags(fs, fi->flags), fd, tries = 0;
 	char proc[64];
 
 	if (changes(fi->flags) && jrec_refused(fs)) {
@@ -59,7 +59,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	bt_inode_procpath(in, proc);
-	fd = open(proc, flags);
+	do
+		fd = open(proc, flags);
+	while (fd < 0 && bt_fd_retry(errno, &tries));
 	if (fd < 0) {
 		fuse_reply_err(req, errno);
 		return;
@@ -86,8 +88,11 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static int create_or_open(struct bt_inode *parent, const char *name, int flags,
 			  mode_t mode, bool *created)
 {
-	int fd = openat(parent->fd, name, flags | O_EXCL, mode);
+	int fd, tries = 0;
 
+	do
+		fd = openat(parent->fd, name, flags | O_EXCL, mode);
+	while (fd < 0 && bt_fd_retry(errno, &tries));
 	*created = fd >= 0;
 	if (fd < 0 && errno == EEXIST && !(flags & O_EXCL))
 		fd = openat(parent->fd, name, (flags & ~O_CREAT) | O_NOFOLLOW);
