@@ -41,7 +41,7 @@ for k in local ssh; do
 	target "b) btsoot-sync file data read from the remote ($k), bytes" "=" 0 "$r"
 done
 r=$(calc a/b %.1f "$(med sync.ssh.rsync.wall)" "$(med sync.ssh.btsoot.wall)")
-target "b) rsync wall / btsoot-sync wall over the shaped link" ">=" 10 "$r" "${r/%[0-9]/target "b) rsync wall / btsoot-sync wall over the shaped link" ">=" 10 "$r" "${r}x"x}"
+target "b) rsync wall / btsoot-sync wall over the shaped link" ">=" 10 "$r" "${r/%[0-9]/&x}"
 for s in big small; do
 	r=$(med "verify.$s.ratio_per_core")
 	target "d) btsoot-verify per core / xxhsum per core ($s files)" ">=" 0.9 "$r"
