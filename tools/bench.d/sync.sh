@@ -88,6 +88,7 @@ sync_tool() { # KIND TOOL ROUND CMD...: one measured run
 	cnt_dump "$p.cnt"
 	rec "sync.$k.$t.wbytes" "$(cnt "$p.cnt" bytes_written)"
 	rec "sync.$k.$t.rbytes" "$(cnt "$p.cnt" bytes_read)"
+	rec "sync.$k.$t.rbytes_own" "$(cnt "$p.cnt" bytes_read_btsoot_dir)"
 	rec "sync.$k.$t.ops" "$(cnt "$p.cnt" ops_total)"
 	rec "sync.$k.$t.ops_ns" "$(cnt "$p.cnt" mkdir rename unlink rmdir link symlink create mknod)"
 	rec "sync.$k.$t.ops_meta" "$(cnt "$p.cnt" getattr readdir opendir readlink getxattr listxattr statfs)"
@@ -159,7 +160,8 @@ for k in local ssh; do
 " 500 new files (1-8 KiB), 200 deletions = $(mib "$(med sync.changed)") MiB of new and changed content ('changed')."
 	tbl_note "Bytes and ops are counted by bench-countfs, a pass-through FUSE layer over each tool's remote copy"\
 " (the same for every tool; its 1 s kernel attribute cache stays on, like a network client's)."\
-" 'written' = file data written, 'file data read' = file data read back from the remote."\
+" 'written' = file data written, 'file data read' = file data read back from the remote (btsoot's reads of its"\
+" own .btsoot/marker, an identity check of $(med sync.$k.btsoot.rbytes_own) bytes, are not counted there)."\
 " ns = namespace changes, meta = lookups/stat/readdir/xattr reads, data = open/read/write/close/fsync, set = chmod/chown/utimes/setxattr."
 	[ $k = ssh ] && tbl_note "The sshfs mount is used as a local path by all three tools (rclone too: simplest, same remote for all)."\
 " Wire bytes are the veth's counters (ip -s link; SSH and TCP overhead included). The link is shaped to 100 Mbit/s"\
