@@ -5,6 +5,10 @@
 bench_cleanup() {
 	local m p
 	set +e
+	if [ -z "${REPORT_DONE:-}" ] && [ -s "$MD" ]; then # stopped early: keep what was measured
+		source "$HERE/bench.d/report.sh"
+		write_report "$OUT.partial" && log "stopped early: partial report in $OUT.partial"
+	fi
 	[ -n "${NET_NS:-}" ] && net_down
 	if [ -f "$W/mounts" ]; then
 		tac "$W/mounts" | while read -r m; do
