@@ -173,3 +173,5 @@ for k in local ssh; do
 " Tool-side I/O (/proc/PID/io rchar/wchar) is in the raw figures."
 	tbl_end
 done
+# The trees (~20 GB in full mode) are not needed any more; logs stay.
+rm -rf --one-file-system "$SY_P" "$SY_SRC" "$SY"/back-*

@@ -69,3 +69,4 @@ tbl_note "Bytes hashed = source + remote copy for every tool (btsoot-verify comp
 tbl_note "btsoot-verify also walks and compares metadata of both trees and opens files beneath a root"\
 " descriptor (openat2); the other tools only hash."
 tbl_end
+rm -rf --one-file-system "$VD/big" "$VD/small"
