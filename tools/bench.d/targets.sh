@@ -31,13 +31,15 @@ for op in create stat rename unlink readdir readdirstat untar rmrf gitstatus; do
 	target "a) small-file/metadata: $op, btsootfs / bindfs" ">=" 1.5 "$r"
 done
 worst=NA worst_op=""
-for op in seqwrite coldread warmread randwrite create stat rename unlink readdir readdirstat untar rmrf gitstatus; do
+# Only operations that write journal rows: reads cannot cost journaling, and
+# on a noisy machine their on/off ratio is noise.
+for op in seqwrite randwrite create rename unlink untar rmrf; do
 	r=$(calc a/b %.3f "$(med io.btsootfs.$op)" "$(med io.nojournal.$op)")
 	[ "$r" = NA ] && continue
 	if [ "$worst" = NA ] || awk -v a="$r" -v b="$worst" 'BEGIN { exit !(a < b) }'; then worst=$r worst_op=$op; fi
 done
 cost=$(calc b/a %.3f "$worst" 1)
-target "a) journal cost vs journal off, % more time (worst operation)" "<=" 10 \
+target "a) journal cost vs journal off, % more time (worst mutating operation)" "<=" 10 \
 	"$(calc a %.3f "$(awk -v c="$cost" 'BEGIN { if (c == "NA") print "NA"; else print (c - 1) * 100 }')")" \
 	"$([ "$worst" = NA ] && echo NA || echo "$worst_op: $(awk -v c="$cost" 'BEGIN { printf "%+.0f%%", (c - 1) * 100 }') time")"
 for k in local ssh; do

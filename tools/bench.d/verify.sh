@@ -13,6 +13,7 @@ verify_set() { # NAME: VD/NAME/src and its copy VD/NAME/rem, a block, rounds
 	local s=$1 d="$VD/$1" bytes r
 	cp -a "$d/src/." "$d/rem/"
 	"$BTSOOT" add "verify-$s" "$d/src" "$d/rem" >/dev/null
+	touch -r "$d/src" "$d/rem" # adding .btsoot changed the remote root's mtime
 	bytes=$(du -sb --exclude=.btsoot "$d/src" "$d/rem" | awk '{ s += $1 } END { print s }')
 	rec "verify.$s.bytes" "$bytes"
 	(cd "$d" && find src rem -path '*/.btsoot' -prune -o -type f -print0) > "$d/list"
@@ -43,11 +44,11 @@ verify_set small
 
 tbl_begin "d) verify: hashing throughput, warm cache (median of $ROUNDS rounds)" \
 	data tool "wall s" "MiB/s" "CPU s" "cores used" "MiB/s per core" "per core vs xxhsum"
-for s in big small; do
-	if [ $s = big ]; then what="1 file, $VD_BIG_MIB MiB, x2 (source + remote)"
+for vs in big small; do
+	if [ $vs = big ]; then what="1 file, $VD_BIG_MIB MiB, x2 (source + remote)"
 	else what="$VD_SMALL_N files of 1-32 KiB, x2"; fi
-	by=$(med "verify.$s.bytes")
-	xx_pc=$(calc a/b/c %.1f "$by" "$(med verify.$s.xxhsum.cpu)" 1048576)
+	by=$(med "verify.$vs.bytes")
+	xx_pc=$(calc a/b/c %.1f "$by" "$(med verify.$vs.xxhsum.cpu)" 1048576)
 	for t in btsoot btsoot1 xxhsum b3sum b3sum1; do
 		case $t in
 		btsoot) name="btsoot-verify (default threads: 2 x cores)" ;;
@@ -56,12 +57,12 @@ for s in big small; do
 		b3sum) name="b3sum (all cores)" ;;
 		b3sum1) name="b3sum --num-threads 1" ;;
 		esac
-		wall=$(med "verify.$s.$t.wall") cpu=$(med "verify.$s.$t.cpu")
+		wall=$(med "verify.$vs.$t.wall") cpu=$(med "verify.$vs.$t.cpu")
 		pc=$(calc a/b/c %.1f "$by" "$cpu" 1048576)
 		tbl_row "$what" "$name" "$(calc a %.2f "$wall")" "$(calc a/b/c %.0f "$by" "$wall" 1048576)" \
 			"$(calc a %.2f "$cpu")" "$(calc a/b %.2f "$cpu" "$wall")" "$pc" "$(calc a/b %.2f "$pc" "$xx_pc")"
 	done
-	rec "verify.$s.ratio_per_core" "$(calc a/b %.3f "$(calc a/b/c %.1f "$by" "$(med verify.$s.btsoot.cpu)" 1048576)" "$xx_pc")"
+	rec "verify.$vs.ratio_per_core" "$(calc a/b %.3f "$(calc a/b/c %.1f "$by" "$(med verify.$vs.btsoot.cpu)" 1048576)" "$xx_pc")"
 done
 tbl_note "Bytes hashed = source + remote copy for every tool (btsoot-verify compares the two trees)."\
 " CPU s = user + system time from /usr/bin/time (children included); cores used = CPU s / wall s;"\
