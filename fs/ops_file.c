@@ -192,10 +192,17 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct bt_fs *fs = fs_of(req);
-	int rc = close(dup(file_of(fi)->fd));
+	int fd, rc = 0, tries = 0;
 
+	/* close() of a duplicate reports what the real close would (NFS
+	 * write-back errors) without closing our descriptor. */
+	do
+		fd = dup(file_of(fi)->fd);
+	while (fd < 0 && bt_fd_retry(errno, &tries));
+	if (fd >= 0 && close(fd) < 0)
+		rc = errno;
 	jrec_flush_inode(fs, bt_inode_get(fs, ino));
-	fuse_reply_err(req, rc < 0 ? errno : 0);
+	fuse_reply_err(req, rc);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

@@ -53,7 +53,7 @@ void bt_hash_many(struct bt_hash_job *jobs, size_t n, int threads)
 	int started = 0;
 
 	if (threads <= 0)
-		threads = (int)sysconf(_SC_NPROCESSORS_ONLN) * 2;
+		threads = (int)sysconf(_SC_NPROCESSORS_ONLN); /* more only contend */
 	if (threads > 64)
 		threads = 64;
 	if ((size_t)threads > n)

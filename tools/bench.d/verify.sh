@@ -51,7 +51,7 @@ for vs in big small; do
 	xx_pc=$(calc a/b/c %.1f "$by" "$(med verify.$vs.xxhsum.cpu)" 1048576)
 	for t in btsoot btsoot1 xxhsum b3sum b3sum1; do
 		case $t in
-		btsoot) name="btsoot-verify (default threads: 2 x cores)" ;;
+		btsoot) name="btsoot-verify (default threads: one per core)" ;;
 		btsoot1) name="btsoot-verify -j 1" ;;
 		xxhsum) name="xxhsum -H2 (1 thread)" ;;
 		b3sum) name="b3sum (all cores)" ;;
