@@ -26,15 +26,21 @@
 static int64_t last_reclaim; /* ms, atomic: one request per 100 ms at most */
 static bool reclaiming;      /* atomic: one at a time (a big cache takes long) */
 
+/* Opened at start: when it is needed, no descriptor may be left. */
+static int drop_caches_fd = -1;
+
+void bt_fd_pressure_init(void)
+{
+	drop_caches_fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+	if (drop_caches_fd < 0)
+		bt_debug("cannot open /proc/sys/vm/drop_caches: %s", strerror(errno));
+}
+
 static void *drop_dentries(void *arg)
 {
-	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
-
 	(void)arg;
-	if (fd < 0 || write(fd, "2", 1) != 1)
+	if (drop_caches_fd < 0 || pwrite(drop_caches_fd, "2", 1, 0) != 1)
 		bt_debug("cannot shrink the dentry cache: %s", strerror(errno));
-	if (fd >= 0)
-		close(fd);
 	__atomic_store_n(&reclaiming, false, __ATOMIC_RELEASE);
 	return NULL;
 }

@@ -72,6 +72,7 @@ struct bt_fs {
 };
 
 /* fdpressure.c: staying under the descriptor limit */
+void bt_fd_pressure_init(void); /* before the limit can be reached */
 void bt_fd_reclaim(void);
 size_t bt_fd_soft_limit(void);
 /* After err from an open: true (having asked for a reclaim and waited a

@@ -186,6 +186,7 @@ static int setup_fs(struct bt_fs *fs, struct options *o, struct bt_block *b)
 
 	raise_fd_limit();
 	fs->fd_soft = bt_fd_soft_limit();
+	bt_fd_pressure_init();
 	fs->timeout = o->timeout > 0 ? o->timeout : 1.0;
 	fs->writeback = o->writeback;
 	fs->nojournal = o->nojournal;
