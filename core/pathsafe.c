@@ -155,13 +155,19 @@ int bt_open_beneath(int rootfd, const char *rel, int flags, mode_t mode)
 
 int bt_open_file_beneath(int rootfd, const char *rel)
 {
+	struct stat st;
+
+	return bt_open_file_beneath_stat(rootfd, rel, &st);
+}
+
+int bt_open_file_beneath_stat(int rootfd, const char *rel, struct stat *st)
+{
 	int pfd = bt_open_beneath(rootfd, rel, O_PATH, 0), fd;
 	char proc[64];
-	struct stat st;
 
 	if (pfd < 0)
 		return pfd;
-	if (fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(pfd, st) < 0 || !S_ISREG(st->st_mode)) {
 		close(pfd);
 		return -ENOENT; /* replaced by another kind of object */
 	}

@@ -16,16 +16,17 @@ struct pool {
 
 static void run_job(struct bt_hasher *h, struct bt_hash_job *j)
 {
-	int fd = bt_open_file_beneath(j->dirfd, j->name);
 	struct stat st;
+	int fd = bt_open_file_beneath_stat(j->dirfd, j->name, &st);
+	int64_t n;
 
 	if (fd < 0) {
 		j->err = fd;
 		return;
 	}
-	j->err = h->buf ? bt_hasher_fd(h, fd, &j->out) : -ENOMEM;
-	if (fstat(fd, &st) == 0)
-		j->bytes = st.st_size;
+	n = h->buf ? bt_hasher_fd(h, fd, st.st_size, &j->out) : -ENOMEM;
+	j->err = n < 0 ? (int)n : 0;
+	j->bytes = n < 0 ? 0 : n;
 	close(fd);
 }
 

@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 bool bt_path_valid(const char *rel);
@@ -28,12 +29,13 @@ bool bt_path_valid(const char *rel);
  * symlink fails with ELOOP unless flags has O_PATH. Returns fd or -errno;
  * -EINVAL for an invalid rel. */
 int bt_open_beneath(int rootfd, const char *rel, int flags, mode_t mode);
-/* rel ("" = rootfd itself) opened for readdir, confined like
- * bt_open_beneath. NULL with errno set on failure. */
 /* Opens rel for reading only if it is a regular file (O_PATH first: a fifo
  * or device put at that name is never opened for real); -ENOENT if it is
- * not. */
+ * not. The _stat form also gives the file's stat at open. */
 int bt_open_file_beneath(int rootfd, const char *rel);
+int bt_open_file_beneath_stat(int rootfd, const char *rel, struct stat *st);
+/* rel ("" = rootfd itself) opened for readdir, confined like
+ * bt_open_beneath. NULL with errno set on failure. */
 DIR *bt_opendir_beneath(int rootfd, const char *rel);
 
 /* Opens the directory holding rel's last component (O_PATH | O_DIRECTORY),
