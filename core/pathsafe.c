@@ -162,6 +162,13 @@ int bt_open_file_beneath(int rootfd, const char *rel)
 
 int bt_open_file_beneath_stat(int rootfd, const char *rel, struct stat *st)
 {
+	int fd = bt_reopen_file_beneath(rootfd, rel, O_RDONLY, st);
+
+	return fd == -EEXIST ? -ENOENT : fd;
+}
+
+int bt_reopen_file_beneath(int rootfd, const char *rel, int flags, struct stat *st)
+{
 	int pfd = bt_open_beneath(rootfd, rel, O_PATH, 0), fd;
 	char proc[64];
 
@@ -169,10 +176,10 @@ int bt_open_file_beneath_stat(int rootfd, const char *rel, struct stat *st)
 		return pfd;
 	if (fstat(pfd, st) < 0 || !S_ISREG(st->st_mode)) {
 		close(pfd);
-		return -ENOENT; /* replaced by another kind of object */
+		return -EEXIST; /* another kind of object holds the name */
 	}
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-	fd = open(proc, O_RDONLY | O_CLOEXEC);
+	fd = open(proc, (flags & ~O_CREAT) | O_CLOEXEC);
 	fd = fd < 0 ? -errno : fd;
 	close(pfd);
 	return fd;

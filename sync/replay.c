@@ -247,6 +247,42 @@ static int open_source_file(struct bt_ctx *c, const struct bt_dirty *e, struct s
 	return fd;
 }
 
+static int copy_whole(struct bt_ctx *c, int fd, const struct stat *s, struct bt_dirty *e)
+{
+	int rc = bt_remote_copy_whole(&c->remote, fd, s, e->path);
+
+	if (rc == 0)
+		e->flags &= ~(BT_DIRTY_META | BT_DIRTY_XATTR); /* set on the copy */
+	return rc;
+}
+
+/* Ranges into the remote file as it is (if_size: see
+ * bt_remote_copy_ranges); a remote file that is missing or of another kind
+ * gets a whole copy. */
+static int copy_in_place(struct bt_ctx *c, int fd, const struct stat *s, struct bt_dirty *e,
+			 const struct bt_extents *clip, int64_t if_size)
+{
+	int rc;
+
+	bt_meta_set(c->j, "inplace", e->path);
+	rc = bt_remote_copy_ranges(&c->remote, fd, s, e->path, clip, if_size);
+	if (rc == -ENOENT || rc == -EEXIST)
+		rc = bt_remote_copy_whole(&c->remote, fd, s, e->path);
+	if (rc == 0 || rc == -ESTALE)
+		bt_meta_set(c->j, "inplace", "");
+	return rc;
+}
+
+/* One range, from somewhere in the file to its end, on a file that is not
+ * new: it may be an append (copy_in_place with if_size checks the remote
+ * really ends where the range begins). */
+static bool appended_only(const struct bt_dirty *e, const struct bt_extents *clip,
+			  const struct stat *s)
+{
+	return !(e->flags & BT_DIRTY_NEW) && clip->n == 1 && clip->v[0].off > 0 &&
+	       clip->v[0].end == s->st_size;
+}
+
 /* Copies one dirty file. 1 = done, 0 = source moved on (keep), <0 error. */
 static int copy_file(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_stats *st)
 {
@@ -278,20 +314,18 @@ static int copy_file(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_stat
 			bt_extents_clear(&clip);
 			bt_extents_add(&clip, 0, s.st_size ? s.st_size : 1);
 		}
-		rc = bt_remote_copy_ranges(&c->remote, fd, &s, e->path, &clip);
-		if (rc == -ENOENT || rc == -EEXIST)
-			rc = bt_remote_copy_whole(&c->remote, fd, &s, e->path);
+		rc = copy_in_place(c, fd, &s, e, &clip, -1);
+	} else if (rc == 0 && whole && appended_only(e, &clip, &s)) {
+		/* Growth past the remote's end: the old version is a prefix of
+		 * the new one, so writing just the tail loses nothing a whole
+		 * copy (with its old version in the trash) would keep. */
+		rc = copy_in_place(c, fd, &s, e, &clip, clip.v[0].off);
+		if (rc == -ESTALE) /* not an append after all */
+			rc = copy_whole(c, fd, &s, e);
 	} else if (rc == 0 && whole) {
-		rc = bt_remote_copy_whole(&c->remote, fd, &s, e->path);
-		if (rc == 0)
-			e->flags &= ~(BT_DIRTY_META | BT_DIRTY_XATTR); /* set on the copy */
+		rc = copy_whole(c, fd, &s, e);
 	} else if (rc == 0) {
-		bt_meta_set(c->j, "inplace", e->path);
-		rc = bt_remote_copy_ranges(&c->remote, fd, &s, e->path, &clip);
-		if (rc == -ENOENT || rc == -EEXIST)
-			rc = bt_remote_copy_whole(&c->remote, fd, &s, e->path);
-		if (rc == 0)
-			bt_meta_set(c->j, "inplace", "");
+		rc = copy_in_place(c, fd, &s, e, &clip, -1);
 	}
 	bt_extents_free(&clip);
 	close(fd);

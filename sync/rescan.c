@@ -273,7 +273,7 @@ static int rewrite_linked(struct walk *w, const char *rel, const struct stat *s)
 		return diff(w, BT_DIFF_ERROR, rel, "cannot read source: %s", strerror(-fd)), 0;
 	bt_extents_init(&all);
 	rc = bt_extents_add(&all, 0, s->st_size ? s->st_size : 1);
-	rc = rc ? rc : bt_remote_copy_ranges(w->r, fd, s, rel, &all);
+	rc = rc ? rc : bt_remote_copy_ranges(w->r, fd, s, rel, &all, -1);
 	bt_extents_free(&all);
 	close(fd);
 	return rc ? rc : meta_from_source(w, rel, s);

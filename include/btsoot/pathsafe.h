@@ -34,6 +34,9 @@ int bt_open_beneath(int rootfd, const char *rel, int flags, mode_t mode);
  * not. The _stat form also gives the file's stat at open. */
 int bt_open_file_beneath(int rootfd, const char *rel);
 int bt_open_file_beneath_stat(int rootfd, const char *rel, struct stat *st);
+/* The same with open flags (O_WRONLY...; no O_CREAT), but -EEXIST when
+ * rel is there and not a regular file. */
+int bt_reopen_file_beneath(int rootfd, const char *rel, int flags, struct stat *st);
 /* rel ("" = rootfd itself) opened for readdir, confined like
  * bt_open_beneath. NULL with errno set on failure. */
 DIR *bt_opendir_beneath(int rootfd, const char *rel);

@@ -88,9 +88,11 @@ int bt_remote_copy_whole(struct bt_remote *r, int srcfd, const struct stat *st,
 			 const char *rel);
 /* Writes only the given ranges (clipped to st->st_size) of srcfd into the
  * existing remote file rel, then sets its size to st->st_size.
- * -ENOENT if rel is missing on the remote (caller falls back to whole). */
+ * -ENOENT if rel is missing on the remote, -EEXIST if it is not a regular
+ * file (caller falls back to whole). With if_size >= 0, writes nothing and
+ * returns -ESTALE unless the remote file has that size. */
 int bt_remote_copy_ranges(struct bt_remote *r, int srcfd, const struct stat *st,
-			  const char *rel, const struct bt_extents *ranges);
+			  const char *rel, const struct bt_extents *ranges, int64_t if_size);
 /* Applies mode, owner (when root), atime/mtime with nanoseconds, and, when
  * with_xattrs, the xattrs read from srcfd (O_PATH fds are fine), to rel
  * without following a symlink. */
