@@ -82,7 +82,8 @@ static void warn_once(bool *flag, const char *what, int err)
 		what, strerror(err));
 }
 
-static void copy_xattrs(struct bt_remote *r, int srcfd, const char *dstproc)
+/* fresh: dst was just created and holds no xattrs to drop. */
+static void copy_xattrs(struct bt_remote *r, int srcfd, const char *dstproc, bool fresh)
 {
 	char sproc[64], names[65536], val[65536];
 	ssize_t n;
@@ -96,6 +97,8 @@ static void copy_xattrs(struct bt_remote *r, int srcfd, const char *dstproc)
 		    (errno == ENOTSUP || errno == EPERM))
 			warn_once(&r->warned_xattr, "extended attributes", errno);
 	}
+	if (fresh)
+		return;
 	/* Drop names the source no longer has. */
 	{
 		char dnames[65536];
@@ -107,24 +110,40 @@ static void copy_xattrs(struct bt_remote *r, int srcfd, const char *dstproc)
 	}
 }
 
-/* Applies st's owner, mode, xattrs and times to fd (an O_PATH or open fd). */
-static int apply_meta(struct bt_remote *r, int fd, const struct stat *st, int srcfd,
-		      bool with_xattrs)
+/* chown as root, unless the owner is already right or the remote refused
+ * once this run (each try is a round trip on a network remote). Returns
+ * true when it changed the owner (which clears set-id bits). */
+static bool set_owner(struct bt_remote *r, int fd, const struct stat *st, const struct stat *cur)
+{
+	if (!r->is_root || r->warned_owner ||
+	    (cur->st_uid == st->st_uid && cur->st_gid == st->st_gid))
+		return false;
+	if (fchownat(fd, "", st->st_uid, st->st_gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0)
+		return true;
+	warn_once(&r->warned_owner, "ownership", errno);
+	return false;
+}
+
+/* Applies st's owner, mode, xattrs and times to fd (an O_PATH or open fd)
+ * whose current stat is cur; owner and mode only where they differ. Times
+ * are always set: the write that made this copy changed them. */
+static int apply_meta(struct bt_remote *r, int fd, const struct stat *st, const struct stat *cur,
+		      int srcfd, bool with_xattrs, bool fresh)
 {
 	struct timespec ts[2] = { st->st_atim, st->st_mtim };
 	char proc[64];
+	bool chowned;
 
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	bt_remote_tick(r);
-	if (r->is_root &&
-	    fchownat(fd, "", st->st_uid, st->st_gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-		warn_once(&r->warned_owner, "ownership", errno);
+	chowned = set_owner(r, fd, st, cur);
 	if (!S_ISLNK(st->st_mode)) {
 		if (with_xattrs && srcfd >= 0)
-			copy_xattrs(r, srcfd, proc);
+			copy_xattrs(r, srcfd, proc, fresh);
 		/* after chown, which clears set-id bits */
-		if (chmod(proc, st->st_mode & 07777) < 0)
-			return -errno;
+		if (((cur->st_mode ^ st->st_mode) & 07777) || (chowned && (st->st_mode & 06000)))
+			if (chmod(proc, st->st_mode & 07777) < 0)
+				return -errno;
 		if (utimensat(AT_FDCWD, proc, ts, 0) < 0)
 			return -errno;
 		return 0;
@@ -132,7 +151,7 @@ static int apply_meta(struct bt_remote *r, int fd, const struct stat *st, int sr
 	/* A symlink's own xattrs (trusted.*, security.*: user.* cannot be
 	 * set on one): /proc/self/fd of an O_PATH symlink names the link. */
 	if (with_xattrs && srcfd >= 0)
-		copy_xattrs(r, srcfd, proc);
+		copy_xattrs(r, srcfd, proc, fresh);
 	return utimensat(fd, "", ts, AT_EMPTY_PATH) < 0 ? -errno : 0;
 }
 
@@ -148,7 +167,7 @@ int bt_remote_set_meta(struct bt_remote *r, const char *rel, const struct stat *
 	if (rc == 0 && (cur.st_mode & S_IFMT) != (st->st_mode & S_IFMT))
 		rc = -ESTALE; /* a different kind of object: not ours to touch */
 	if (rc == 0)
-		rc = apply_meta(r, fd, st, srcfd, with_xattrs);
+		rc = apply_meta(r, fd, st, &cur, srcfd, with_xattrs, false);
 	close(fd);
 	return rc;
 }
@@ -189,6 +208,7 @@ int bt_remote_copy_whole(struct bt_remote *r, int srcfd, const struct stat *st,
 {
 	char tmp[64];
 	char *buf = malloc(COPY_CHUNK);
+	struct stat cur;
 	int fd, rc;
 
 	if (!buf)
@@ -197,8 +217,10 @@ int bt_remote_copy_whole(struct bt_remote *r, int srcfd, const struct stat *st,
 	snprintf(tmp, sizeof(tmp), "%llu-%llu.part", (unsigned long long)st->st_ino,
 		 (unsigned long long)++r->tmp_counter);
 	bt_remote_tick(r);
+	/* Created with the final permission bits (.btsoot is 0700), so the
+	 * usual file needs no chmod round trip later. */
 	fd = openat(r->tmpfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		    0600);
+		    st->st_mode & 0777);
 	if (fd < 0) {
 		free(buf);
 		return -errno;
@@ -207,7 +229,7 @@ int bt_remote_copy_whole(struct bt_remote *r, int srcfd, const struct stat *st,
 	if (rc == 0 && ftruncate(fd, st->st_size) < 0)
 		rc = -errno;
 	if (rc == 0)
-		rc = apply_meta(r, fd, st, srcfd, true);
+		rc = fstat(fd, &cur) < 0 ? -errno : apply_meta(r, fd, st, &cur, srcfd, true, true);
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno; /* network filesystems report write errors here */
 	if (rc == 0)
@@ -221,19 +243,21 @@ int bt_remote_copy_whole(struct bt_remote *r, int srcfd, const struct stat *st,
 }
 
 int bt_remote_copy_ranges(struct bt_remote *r, int srcfd, const struct stat *st,
-			  const char *rel, const struct bt_extents *ranges)
+			  const char *rel, const struct bt_extents *ranges, int64_t if_size)
 {
 	char *buf;
 	struct stat cur;
-	int fd = bt_open_beneath(r->rootfd, rel, O_WRONLY, 0), rc = 0;
+	/* O_PATH first: a fifo planted at rel would block an O_WRONLY open,
+	 * a device would be opened for real. */
+	int fd = bt_reopen_file_beneath(r->rootfd, rel, O_WRONLY, &cur), rc = 0;
 
 	if (fd == -ELOOP)
 		return -EEXIST;
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &cur) < 0 || !S_ISREG(cur.st_mode)) {
+	if (if_size >= 0 && cur.st_size != if_size) {
 		close(fd);
-		return -EEXIST;
+		return -ESTALE;
 	}
 	buf = malloc(COPY_CHUNK);
 	if (!buf) {
