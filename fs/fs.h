@@ -6,7 +6,7 @@
  * those descriptors, so mounting over the source path itself works.
  *
  * Locks, outermost first: ns (namespace changes + their journal rows),
- * table (the inode hash), inode->mu (its pending extents).
+ * table (the inode hash), bt_inode_lock(inode) (its extents and extra names).
  */
 #ifndef BTSOOTFS_FS_H
 #define BTSOOTFS_FS_H
@@ -22,23 +22,28 @@
 #include "btsoot/journal.h"
 
 #define BT_NAME_FDS 4
+#define BT_INODE_LOCKS 256
 
-struct bt_inode {
-	int fd;          /* O_PATH | O_NOFOLLOW descriptor of the real object */
-	/* More names of a hard-linked file (O_PATH, under mu; -1 = empty):
-	 * after `ln a b; rm a`, fd names a dead dentry but one of these still
-	 * names b for the journal. */
+/* What few inodes need: more names of a hard-linked file (O_PATH, -1 =
+ * empty: after `ln a b; rm a`, fd names a dead dentry but one of these
+ * still names b for the journal) and written ranges not yet journaled. */
+struct bt_inode_more {
 	int name_fds[BT_NAME_FDS];
-	ino_t ino;
-	dev_t dev;
-	mode_t type;     /* S_IFMT bits */
-	uint64_t nlookup; /* kernel references (+ pins), under fs->table_mu */
-	struct bt_inode *hnext;
-	pthread_mutex_t mu;     /* protects ext and name_fds */
-	struct bt_extents ext;  /* written ranges not yet journaled */
-	bool has_ext;           /* racy hint for the flusher */
+	struct bt_extents ext;
 };
 
+/* One per inode the kernel knows: kept small (48 bytes, from a slab), since
+ * a tree of a million files looked up means a million of them. */
+struct bt_inode {
+	int fd;                 /* O_PATH | O_NOFOLLOW descriptor of the real object */
+	uint16_t type;          /* S_IFMT bits */
+	bool has_ext;           /* racy hint for the flusher */
+	ino_t ino;
+	dev_t dev;
+	uint64_t nlookup;       /* kernel references (+ pins), under fs->table_mu */
+	struct bt_inode *hnext;
+	struct bt_inode_more *more; /* NULL until needed; under bt_inode_lock() */
+};
 /* One open file. */
 struct bt_file {
 	int fd;
@@ -58,8 +63,10 @@ struct bt_fs {
 
 	pthread_mutex_t table_mu;
 	struct bt_inode **buckets;
-	size_t nbuckets;
+	size_t nbuckets;        /* a power of two, grown to keep chains short */
 	size_t ninodes;
+	struct bt_inode *free_inodes; /* the slab's free list, under table_mu */
+	pthread_mutex_t inode_mu[BT_INODE_LOCKS]; /* striped: inode->more */
 	size_t fd_soft;   /* past this many inodes, shrink the kernel's caches */
 
 	pthread_mutex_t ns_mu;
@@ -111,6 +118,10 @@ struct bt_inode *bt_inode_find(struct bt_fs *fs, ino_t ino, dev_t dev);
 /* Pins every inode with pending extents (nlookup+1) into a malloc'd array. */
 struct bt_inode **bt_inodes_pin_dirty(struct bt_fs *fs, size_t *n);
 void bt_inode_procpath(const struct bt_inode *in, char buf[64]);
+/* The lock that guards in->more (shared with other inodes). */
+pthread_mutex_t *bt_inode_lock(struct bt_fs *fs, const struct bt_inode *in);
+/* in->more, allocated on first use (caller holds bt_inode_lock); NULL on ENOMEM. */
+struct bt_inode_more *bt_inode_more(struct bt_inode *in);
 
 /* jrec.c: recording mutations in the journal */
 bool jrec_refused(struct bt_fs *fs);

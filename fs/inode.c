@@ -9,19 +9,94 @@
 
 #include "fs.h"
 
+#define SLAB_INODES 4096
+
 int bt_inodes_init(struct bt_fs *fs)
 {
-	fs->nbuckets = 1 << 16;
+	fs->nbuckets = 1 << 12;
 	fs->buckets = calloc(fs->nbuckets, sizeof(*fs->buckets));
 	pthread_mutex_init(&fs->table_mu, NULL);
+	for (int i = 0; i < BT_INODE_LOCKS; i++)
+		pthread_mutex_init(&fs->inode_mu[i], NULL);
 	return fs->buckets ? 0 : -ENOMEM;
+}
+
+static size_t hash_of(ino_t ino, dev_t dev)
+{
+	uint64_t h = (uint64_t)ino * 0x9E3779B97F4A7C15ull ^ (uint64_t)dev;
+
+	return (size_t)(h ^ (h >> 29));
 }
 
 static size_t bucket_of(struct bt_fs *fs, ino_t ino, dev_t dev)
 {
-	uint64_t h = (uint64_t)ino * 0x9E3779B97F4A7C15ull ^ (uint64_t)dev;
+	return hash_of(ino, dev) & (fs->nbuckets - 1);
+}
 
-	return (size_t)(h >> 16) & (fs->nbuckets - 1);
+/* Doubles the table when it holds more inodes than buckets (under
+ * table_mu). Without memory to grow, chains just get longer. */
+static void maybe_grow(struct bt_fs *fs)
+{
+	size_t n = fs->nbuckets * 2;
+	struct bt_inode **nb;
+
+	if (fs->ninodes <= fs->nbuckets || !(nb = calloc(n, sizeof(*nb))))
+		return;
+	for (size_t b = 0; b < fs->nbuckets; b++) {
+		struct bt_inode *in = fs->buckets[b], *next;
+
+		for (; in; in = next) {
+			size_t nbk = hash_of(in->ino, in->dev) & (n - 1);
+
+			next = in->hnext;
+			in->hnext = nb[nbk];
+			nb[nbk] = in;
+		}
+	}
+	free(fs->buckets);
+	fs->buckets = nb;
+	fs->nbuckets = n;
+}
+
+/* Inodes come from slabs of SLAB_INODES: no malloc header each, and freed
+ * ones are reused (under table_mu). */
+static struct bt_inode *inode_alloc(struct bt_fs *fs)
+{
+	struct bt_inode *in = fs->free_inodes;
+
+	if (!in) {
+		struct bt_inode *slab = malloc(SLAB_INODES * sizeof(*slab));
+
+		if (!slab)
+			return NULL;
+		for (size_t i = SLAB_INODES; i-- > 1;) {
+			slab[i].hnext = fs->free_inodes;
+			fs->free_inodes = &slab[i];
+		}
+		in = &slab[0];
+	} else {
+		fs->free_inodes = in->hnext;
+	}
+	memset(in, 0, sizeof(*in));
+	return in;
+}
+
+pthread_mutex_t *bt_inode_lock(struct bt_fs *fs, const struct bt_inode *in)
+{
+	return &fs->inode_mu[((uintptr_t)in / sizeof(*in)) % BT_INODE_LOCKS];
+}
+
+struct bt_inode_more *bt_inode_more(struct bt_inode *in)
+{
+	if (!in->more) {
+		in->more = malloc(sizeof(*in->more));
+		if (!in->more)
+			return NULL;
+		for (int i = 0; i < BT_NAME_FDS; i++)
+			in->more->name_fds[i] = -1;
+		bt_extents_init(&in->more->ext);
+	}
+	return in->more;
 }
 
 struct bt_inode *bt_inode_get(struct bt_fs *fs, fuse_ino_t ino)
@@ -36,15 +111,19 @@ void bt_inode_procpath(const struct bt_inode *in, char buf[64])
 	snprintf(buf, 64, "/proc/self/fd/%d", in->fd);
 }
 
-static void inode_free(struct bt_inode *in)
+/* Closes what the inode holds; its memory goes back to the slab (under
+ * table_mu, by the caller). */
+static void inode_release(struct bt_inode *in)
 {
 	close(in->fd);
-	for (int i = 0; i < BT_NAME_FDS; i++)
-		if (in->name_fds[i] >= 0)
-			close(in->name_fds[i]);
-	bt_extents_free(&in->ext);
-	pthread_mutex_destroy(&in->mu);
-	free(in);
+	if (in->more) {
+		for (int i = 0; i < BT_NAME_FDS; i++)
+			if (in->more->name_fds[i] >= 0)
+				close(in->more->name_fds[i]);
+		bt_extents_free(&in->more->ext);
+		free(in->more);
+		in->more = NULL;
+	}
 }
 
 /* Has the name behind this O_PATH fd been removed or replaced? */
@@ -78,21 +157,24 @@ static bool name_known(struct bt_inode *in, int fd)
 {
 	if (same_name(in->fd, fd))
 		return true;
-	for (int i = 0; i < BT_NAME_FDS; i++)
-		if (in->name_fds[i] >= 0 && same_name(in->name_fds[i], fd))
+	for (int i = 0; in->more && i < BT_NAME_FDS; i++)
+		if (in->more->name_fds[i] >= 0 && same_name(in->more->name_fds[i], fd))
 			return true;
 	return false;
 }
 
-/* Takes *fd into a free slot, or one whose name is gone (under in->mu). */
+/* Takes *fd into a free slot, or one whose name is gone (under the inode's
+ * lock). */
 static void keep_name(struct bt_inode *in, int *fd)
 {
-	for (int i = 0; i < BT_NAME_FDS; i++) {
-		if (in->name_fds[i] >= 0 && !fd_name_dead(in->name_fds[i]))
+	struct bt_inode_more *m = bt_inode_more(in);
+
+	for (int i = 0; m && i < BT_NAME_FDS; i++) {
+		if (m->name_fds[i] >= 0 && !fd_name_dead(m->name_fds[i]))
 			continue;
-		if (in->name_fds[i] >= 0)
-			close(in->name_fds[i]);
-		in->name_fds[i] = *fd;
+		if (m->name_fds[i] >= 0)
+			close(m->name_fds[i]);
+		m->name_fds[i] = *fd;
 		*fd = -1;
 		return;
 	}
@@ -113,32 +195,32 @@ static struct bt_inode *inode_ref(struct bt_fs *fs, int fd, const struct stat *s
 		pthread_mutex_unlock(&fs->table_mu);
 		/* A hard-linked inode: keep one more live name for the journal
 		 * (fd itself stays: other threads use it). */
-		pthread_mutex_lock(&in->mu);
-		if (st->st_nlink > 1 && !name_known(in, fd))
-			keep_name(in, &fd);
-		pthread_mutex_unlock(&in->mu);
+		if (st->st_nlink > 1) {
+			pthread_mutex_lock(bt_inode_lock(fs, in));
+			if (!name_known(in, fd))
+				keep_name(in, &fd);
+			pthread_mutex_unlock(bt_inode_lock(fs, in));
+		}
 		if (fd >= 0)
 			close(fd);
 		return in;
 	}
-	in = calloc(1, sizeof(*in));
+	in = inode_alloc(fs);
 	if (!in) {
 		pthread_mutex_unlock(&fs->table_mu);
 		close(fd);
 		return NULL;
 	}
 	in->fd = fd;
-	for (int i = 0; i < BT_NAME_FDS; i++)
-		in->name_fds[i] = -1;
 	in->ino = st->st_ino;
 	in->dev = st->st_dev;
-	in->type = st->st_mode & S_IFMT;
+	in->type = (uint16_t)(st->st_mode & S_IFMT);
 	in->nlookup = 1;
-	pthread_mutex_init(&in->mu, NULL);
-	bt_extents_init(&in->ext);
 	in->hnext = fs->buckets[b];
 	fs->buckets[b] = in;
-	if (++fs->ninodes > fs->fd_soft)
+	fs->ninodes++;
+	maybe_grow(fs);
+	if (fs->ninodes > fs->fd_soft)
 		bt_fd_reclaim();
 	pthread_mutex_unlock(&fs->table_mu);
 	return in;
@@ -198,7 +280,11 @@ void bt_inode_forget(struct bt_fs *fs, struct bt_inode *in, uint64_t n)
 		return;
 	/* Journal what it still holds before its descriptor goes away. */
 	jrec_flush_inode(fs, in);
-	inode_free(in);
+	inode_release(in);
+	pthread_mutex_lock(&fs->table_mu);
+	in->hnext = fs->free_inodes;
+	fs->free_inodes = in;
+	pthread_mutex_unlock(&fs->table_mu);
 }
 
 struct bt_inode **bt_inodes_pin_dirty(struct bt_fs *fs, size_t *n)

@@ -102,11 +102,11 @@ char *jrec_inode_path(struct bt_fs *fs, struct bt_inode *in)
 	rel = live_name(fs, in, in->fd);
 	if (rel)
 		return rel;
-	pthread_mutex_lock(&in->mu);
-	for (int i = 0; !rel && i < BT_NAME_FDS; i++)
-		if (in->name_fds[i] >= 0)
-			rel = live_name(fs, in, in->name_fds[i]);
-	pthread_mutex_unlock(&in->mu);
+	pthread_mutex_lock(bt_inode_lock(fs, in));
+	for (int i = 0; !rel && in->more && i < BT_NAME_FDS; i++)
+		if (in->more->name_fds[i] >= 0)
+			rel = live_name(fs, in, in->more->name_fds[i]);
+	pthread_mutex_unlock(bt_inode_lock(fs, in));
 	return rel;
 }
 
@@ -196,15 +196,23 @@ void jrec_add_extent(struct bt_fs *fs, struct bt_inode *in, int64_t off, int64_t
 {
 	if (fs->nojournal || end <= off)
 		return;
-	pthread_mutex_lock(&in->mu);
-	if (bt_extents_add(&in->ext, off, end) < 0) {
+	struct bt_inode_more *m;
+	bool lost;
+
+	pthread_mutex_lock(bt_inode_lock(fs, in));
+	m = bt_inode_more(in);
+	lost = !m;
+	if (m && bt_extents_add(&m->ext, off, end) < 0) {
 		/* Cannot remember the range: fall back to "whole file". */
-		bt_extents_clear(&in->ext);
-		bt_extents_add(&in->ext, 0, BT_EXTENT_EOF);
+		bt_extents_clear(&m->ext);
+		lost = bt_extents_add(&m->ext, 0, BT_EXTENT_EOF) < 0;
 	}
-	bt_extents_coarsen(&in->ext, MAX_RANGES_PER_FILE);
-	__atomic_store_n(&in->has_ext, true, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&in->mu);
+	if (m)
+		bt_extents_coarsen(&m->ext, MAX_RANGES_PER_FILE);
+	__atomic_store_n(&in->has_ext, m != NULL, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(bt_inode_lock(fs, in));
+	if (lost)
+		jrec_mark_rescan(fs, "out of memory recording written ranges");
 }
 
 void jrec_flush_inode(struct bt_fs *fs, struct bt_inode *in)
@@ -216,11 +224,14 @@ void jrec_flush_inode(struct bt_fs *fs, struct bt_inode *in)
 	if (fs->nojournal || !__atomic_load_n(&in->has_ext, __ATOMIC_RELAXED))
 		return;
 	pthread_mutex_lock(&fs->ns_mu);
-	pthread_mutex_lock(&in->mu);
-	ext = in->ext;
-	bt_extents_init(&in->ext);
+	pthread_mutex_lock(bt_inode_lock(fs, in));
+	bt_extents_init(&ext);
+	if (in->more) {
+		ext = in->more->ext;
+		bt_extents_init(&in->more->ext);
+	}
 	in->has_ext = false;
-	pthread_mutex_unlock(&in->mu);
+	pthread_mutex_unlock(bt_inode_lock(fs, in));
 	/* A file with no name left cannot reach the remote: its data is moot. */
 	if (fstat(in->fd, &st) == 0 && st.st_nlink == 0)
 		goto out;

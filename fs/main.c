@@ -211,9 +211,6 @@ static int setup_fs(struct bt_fs *fs, struct options *o, struct bt_block *b)
 	fs->root.fd = fs->rootfd;
 	fs->root.type = S_IFDIR;
 	fs->root.nlookup = 2;
-	for (int i = 0; i < BT_NAME_FDS; i++)
-		fs->root.name_fds[i] = -1;
-	pthread_mutex_init(&fs->root.mu, NULL);
 	if (pipe2(fs->wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0 || bt_inodes_init(fs) < 0)
 		return BT_EXIT_INTERNAL;
 	return 0;
