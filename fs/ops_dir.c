@@ -41,6 +41,11 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	fi->fh = (uintptr_t)d;
+	/* The kernel may keep listings across opens: every change to a
+	 * directory comes through this mount, and each one tells the kernel
+	 * the directory changed, which drops its cached listing. */
+	fi->cache_readdir = 1;
+	fi->keep_cache = 1;
 	if (fuse_reply_open(req, fi) == -ENOENT) {
 		closedir(d->dp);
 		free(d);

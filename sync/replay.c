@@ -226,24 +226,18 @@ static int namespace_phase(struct bt_ctx *c, struct bt_batch *b, struct bt_dirty
  * so a fifo or device now at that name is never opened for real. */
 static int open_source_file(struct bt_ctx *c, const struct bt_dirty *e, struct stat *s)
 {
-	char proc[64];
-	int pfd = bt_open_beneath(c->srcfd, e->path, O_PATH, 0), fd;
+	int fd = bt_reopen_file_beneath(c->srcfd, e->path, O_RDONLY, s);
 
-	if (pfd == -ENOENT || pfd == -ENOTDIR || pfd == -ELOOP) {
+	if (fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP) {
 		bt_debug("copy %s: gone from the source: kept for later", e->path);
 		return -ENOENT;
 	}
-	if (pfd < 0)
-		return pfd;
-	if (fstat(pfd, s) < 0 || !S_ISREG(s->st_mode) || (e->ino && s->st_ino != e->ino)) {
+	if (fd == -EEXIST || (fd >= 0 && e->ino && s->st_ino != e->ino)) {
 		bt_debug("copy %s: another object there now: kept for later", e->path);
-		close(pfd);
+		if (fd >= 0)
+			close(fd);
 		return -ENOENT;
 	}
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-	fd = open(proc, O_RDONLY | O_CLOEXEC);
-	fd = fd < 0 ? -errno : fd;
-	close(pfd);
 	return fd;
 }
 
