@@ -256,14 +256,12 @@ static int copy_whole(struct bt_ctx *c, int fd, const struct stat *s, struct bt_
 static int copy_in_place(struct bt_ctx *c, int fd, const struct stat *s, struct bt_dirty *e,
 			 const struct bt_extents *clip, int64_t if_size)
 {
-	int rc;
+	/* A crash halfway leaves the journal rows in place: the next run
+	 * writes the same ranges again. */
+	int rc = bt_remote_copy_ranges(&c->remote, fd, s, e->path, clip, if_size);
 
-	bt_meta_set(c->j, "inplace", e->path);
-	rc = bt_remote_copy_ranges(&c->remote, fd, s, e->path, clip, if_size);
 	if (rc == -ENOENT || rc == -EEXIST)
 		rc = bt_remote_copy_whole(&c->remote, fd, s, e->path);
-	if (rc == 0 || rc == -ESTALE)
-		bt_meta_set(c->j, "inplace", "");
 	return rc;
 }
 
