@@ -165,6 +165,7 @@ int bt_remote_open(struct bt_remote *r, const struct bt_block *b, int flags,
 		goto fail;
 	}
 	clean_tmp(r);
+	bt_remote_probe(r);
 	return 0;
 fail:
 	bt_remote_close(r);

@@ -13,4 +13,8 @@ int bt_trash_slot(struct bt_remote *r, const char *rel, char *name, size_t len);
 /* Like bt_remote_retire but for an entry already opened as (pfd, leaf). */
 int bt_retire_at(struct bt_remote *r, int pfd, const char *leaf, const char *rel);
 
+/* Finds how finely the remote keeps times and whether it keeps owners
+ * (after .btsoot/tmp is open); says so once when it falls short. */
+void bt_remote_probe(struct bt_remote *r);
+
 #endif

@@ -179,11 +179,6 @@ static int create(struct walk *w, const char *rel, const struct stat *st)
 	return rc;
 }
 
-static bool same_time(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
-}
-
 /* Where an entry lives on both sides: name inside two open directories
  * (name NULL: the directories themselves). */
 struct both {
@@ -219,12 +214,13 @@ static bool meta_differs(struct walk *w, const struct both *at, const char *rel,
 		     r->st_mode & 07777);
 		d = true;
 	}
-	if (w->r->is_root && (s->st_uid != r->st_uid || s->st_gid != r->st_gid)) {
+	if (w->r->is_root && !w->r->no_owner &&
+	    (s->st_uid != r->st_uid || s->st_gid != r->st_gid)) {
 		diff(w, BT_DIFF_OWNER, rel, "source %u:%u remote %u:%u", s->st_uid,
 		     s->st_gid, r->st_uid, r->st_gid);
 		d = true;
 	}
-	if (times && !same_time(&s->st_mtim, &r->st_mtim)) {
+	if (times && !bt_remote_same_time(w->r, &s->st_mtim, &r->st_mtim)) {
 		diff(w, BT_DIFF_MTIME, rel, "source %lld.%09ld remote %lld.%09ld",
 		     (long long)s->st_mtim.tv_sec, s->st_mtim.tv_nsec,
 		     (long long)r->st_mtim.tv_sec, r->st_mtim.tv_nsec);
@@ -389,7 +385,7 @@ static int compare_file(struct dir_walk *d, const char *name, const char *rel,
 	}
 	if (w->o->mode == BT_CMP_HASH)
 		return queue_hash(d, name, rel, s, r);
-	if (!same_time(&s->st_mtim, &r->st_mtim)) {
+	if (!bt_remote_same_time(w->r, &s->st_mtim, &r->st_mtim)) {
 		diff(w, BT_DIFF_MTIME, rel, "source %lld.%09ld remote %lld.%09ld",
 		     (long long)s->st_mtim.tv_sec, s->st_mtim.tv_nsec,
 		     (long long)r->st_mtim.tv_sec, r->st_mtim.tv_nsec);

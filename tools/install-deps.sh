@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential meson ninja-build pkg-config libfuse3-dev fuse3 \
 libxxhash-dev xxhash libsqlite3-dev sqlite3 libcmocka-dev attr acl \
-util-linux psmisc git rsync"
+util-linux psmisc git rsync openssh-server openssh-client sshfs"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

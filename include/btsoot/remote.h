@@ -38,6 +38,8 @@ struct bt_remote {
 	bool is_root;        /* we may chown */
 	bool warned_xattr;   /* "remote refuses xattrs" said once per run */
 	bool warned_owner;   /* "remote refuses chown" said once per run */
+	bool no_owner;       /* the remote cannot hold owners (probed): not compared */
+	int64_t time_gran_ns;/* how finely the remote keeps times (probed; 1 = exactly) */
 	uint64_t tmp_counter;
 	int64_t cur_seq;     /* journal row being replayed: names the exchange's parking spot */
 	struct bt_remote_stats st;
@@ -98,6 +100,10 @@ int bt_remote_copy_ranges(struct bt_remote *r, int srcfd, const struct stat *st,
  * without following a symlink. */
 int bt_remote_set_meta(struct bt_remote *r, const char *rel, const struct stat *st,
 		       int srcfd, bool with_xattrs);
+
+/* a and b are the same time as far as the remote can tell. */
+bool bt_remote_same_time(const struct bt_remote *r, const struct timespec *a,
+			 const struct timespec *b);
 
 /* True if name is a trash run folder name, "YYYYmmddTHHMMSSZ" (UTC, a real
  * date); *when gets its time. Anything else in .btsoot/trash is not ours. */
