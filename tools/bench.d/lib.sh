@@ -36,6 +36,8 @@ calc() {
 		else if (e == "a/1048576") r = a / 1048576
 		else if (e == "a/1024") r = a / 1024
 		else if (e == "a") r = a
+		else if (e == "mib_of_1e6") r = a * 1000000 / 1048576
+		else if (e == "mib_of_1e6_plus_b") r = a * 1000000 / 1048576 + b / 1024
 		printf fmt "\n", r }'
 }
 

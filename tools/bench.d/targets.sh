@@ -64,9 +64,19 @@ else
 		tbl_row "c) btsootfs VmHWM after 10^6 files touched, MiB" "< 64" \
 			"$hwm after $n files, $errs failed lookups/touches" "NOT MEASURED"
 	else
-		target "c) btsootfs VmHWM after 10^6 files touched, MiB" "<" 64 "$hwm"
+		fds=$(med scale.$n.fds) lim=$(med scale.$n.fdlimit)
+		if [ "${lim:-0}" != NA ] && [ "${lim:-0}" -lt "$n" ] 2>/dev/null; then
+			target "c) btsootfs VmHWM after 10^6 files touched, MiB" "<" 64 "$hwm" \
+				"$hwm (the daemon held at most $fds inodes: descriptor limit $lim)"
+		else
+			target "c) btsootfs VmHWM after 10^6 files touched, MiB" "<" 64 "$hwm"
+		fi
 	fi
 fi
+r=$(med scale.inodemem.per_inode)
+[ -n "$r" ] && [ "$r" != NA ] &&
+	target "c) daemon at mount + inode table for 10^6 inodes (bench-inodemem), MiB" "<" 64 \
+		"$(calc mib_of_1e6_plus_b %.1f "$r" "$(med scale.$n.hwm_mount)")"
 tbl_note "Figures are this run's medians. On a shared or busy machine they are noisy: re-measure on an idle one."
 [ "$QUICK" = 1 ] && tbl_note "Quick mode: small sizes, for checking that the benchmark runs; not for the targets."
 tbl_end
