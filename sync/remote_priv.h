@@ -15,6 +15,6 @@ int bt_retire_at(struct bt_remote *r, int pfd, const char *leaf, const char *rel
 
 /* Finds how finely the remote keeps times and whether it keeps owners
  * (after .btsoot/tmp is open); says so once when it falls short. */
-void bt_remote_probe(struct bt_remote *r);
+void bt_remote_probe(struct bt_remote *r); /* reads only */
 
 #endif

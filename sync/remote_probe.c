@@ -1,90 +1,97 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * What the remote filesystem can hold, found once per run on a scratch file
- * in .btsoot/tmp: how finely it keeps file times (sshfs keeps whole
- * seconds, SMB 100 ns, FAT 2 s) and, as root, whether it keeps owners.
- * Comparisons then ask no more than the remote can hold, so a remote that
- * rounds times is not "different" in every file on every run (and not
- * rewritten by every repair).
+ * What the remote filesystem can hold, read once per run from btsoot's own
+ * entries there, without writing anything (a refused or dry-run sync must
+ * leave the remote as it was):
+ * - how finely it keeps times: the ctimes of the remote root, .btsoot,
+ *   .btsoot/tmp and the marker are set by the remote filesystem itself
+ *   (nobody can set a ctime), so when all four are whole seconds, the
+ *   remote keeps seconds (sshfs: SFTP carries seconds; SMB: 100 ns). Four
+ *   samples: a filesystem with nanoseconds passes for one with 100 ns
+ *   steps once in 10^8 runs. (FAT's 2 s steps are not told apart from
+ *   seconds: half its files would differ);
+ * - as root, whether it keeps owners: `btsoot add` wrote the marker as
+ *   root, so a marker owned by someone else means the remote maps owners
+ *   (NFS root_squash, SMB uid=, sshfs as a user).
+ * Comparisons then ask no more than the remote can hold, so such a remote
+ * is not "different" in every file on every run (and not rewritten by
+ * every repair).
  */
-#include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "btsoot/log.h"
 #include "remote_priv.h"
 
-#define PROBE "timeprobe"
-
 static int64_t ns_of(const struct timespec *t)
 {
 	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
 }
 
-/* The finest of the usual granularities that explains what came back. */
-static int64_t granularity(int64_t want, int64_t got)
+/* The coarsest usual step that every sample is a multiple of (1: none). */
+static int64_t granularity(const int64_t *ns, size_t n)
 {
-	static const int64_t steps[] = { 1, 100, 1000, 1000000, 1000000000, 2000000000 };
-	int64_t d = llabs(want - got);
+	static const int64_t steps[] = { 1000000000, 1000000, 1000, 100 };
 
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-		if (d < steps[i])
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		size_t k = 0;
+
+		while (k < n && ns[k] % steps[i] == 0)
+			k++;
+		if (n && k == n)
 			return steps[i];
-	return 1; /* nothing sensible came back: compare exactly */
+	}
+	return 1;
 }
 
-static void probe_times(struct bt_remote *r, int fd)
+static void probe_times(struct bt_remote *r)
 {
-	/* An odd second and every nanosecond digit set. */
-	struct timespec ts[2] = { { 1700000001, 123456789 }, { 1700000001, 123456789 } };
+	const int fds[] = { r->rootfd, r->areafd, r->tmpfd };
+	int64_t ns[4];
+	size_t n = 0;
 	struct stat st;
-	int64_t g;
 
-	if (futimens(fd, ts) < 0 || fstat(fd, &st) < 0)
-		return;
-
-	r->time_gran_ns = g = granularity(ns_of(&ts[1]), ns_of(&st.st_mtim));
-	if (g > 1)
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0 && fstat(fds[i], &st) == 0)
+			ns[n++] = ns_of(&st.st_ctim);
+	if (fstatat(r->areafd, "marker", &st, AT_SYMLINK_NOFOLLOW) == 0)
+		ns[n++] = ns_of(&st.st_ctim);
+	r->time_gran_ns = n == 4 ? granularity(ns, n) : 1;
+	if (r->time_gran_ns > 1)
 		bt_warn("the remote filesystem keeps file times to %lld %s only: times are "
 			"compared to that precision (a known limitation of this remote, not a "
-			"difference)", (long long)(g % 1000000000 == 0 ? g / 1000000000 : g),
-			g % 1000000000 == 0 ? "s" : "ns");
+			"difference)", (long long)(r->time_gran_ns % 1000000000 == 0
+				? r->time_gran_ns / 1000000000 : r->time_gran_ns),
+			r->time_gran_ns % 1000000000 == 0 ? "s" : "ns");
 }
 
-static void probe_owner(struct bt_remote *r, int fd)
+static void probe_owner(struct bt_remote *r)
 {
 	struct stat st;
 
-	if (!r->is_root)
-		return;
-	if (fchown(fd, 1, 1) == 0 && fstat(fd, &st) == 0 && st.st_uid == 1 && st.st_gid == 1)
+	if (!r->is_root || fstatat(r->areafd, "marker", &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    (st.st_uid == 0 && st.st_gid == 0))
 		return;
 	r->no_owner = true;
 	r->warned_owner = true; /* the sync does not try (and fail) on every file */
-	bt_warn("the remote filesystem cannot hold file owners: not copied or compared "
-		"(a known limitation of this remote, not a difference)");
+	bt_warn("the remote filesystem does not keep file owners (its marker is owned by "
+		"%u:%u): owners are not copied or compared (a known limitation of this remote, "
+		"not a difference)", st.st_uid, st.st_gid);
 }
 
 void bt_remote_probe(struct bt_remote *r)
 {
-	int fd = openat(r->tmpfd, PROBE, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-			0600);
-
-	r->time_gran_ns = 1;
-	if (fd < 0)
-		return; /* compare exactly; a failing remote shows up soon enough */
-	probe_times(r, fd);
-	probe_owner(r, fd);
-	close(fd);
-	unlinkat(r->tmpfd, PROBE, 0);
+	probe_times(r);
+	probe_owner(r);
 }
 
+/* The remote cuts times down to its step: compare what it can keep. An
+ * edit within the same step that keeps the size is found by hashing only. */
 bool bt_remote_same_time(const struct bt_remote *r, const struct timespec *a,
 			 const struct timespec *b)
 {
-	int64_t g = r->time_gran_ns > 1 ? r->time_gran_ns : 1;
+	int64_t g = r->time_gran_ns > 1 ? r->time_gran_ns : 1, x = ns_of(a), y = ns_of(b);
 
-	return llabs(ns_of(a) - ns_of(b)) < g;
+	return x - (x % g + g) % g == y - (y % g + g) % g;
 }

@@ -68,12 +68,14 @@ assert_eq 1 "$n" "verify says once that times are compared to the remote's preci
 # Changes made while unmounted: one new file in a/, one rewritten in b/.
 mount_block t
 umount_block
+# (A rewrite of the same size within the same second is invisible to a
+# metadata comparison on such a remote: g3 changes size.)
 head -c 1000 /dev/urandom > "$SRC/a/new"
-head -c 50000 /dev/urandom > "$SRC/b/g3"
+head -c 40000 /dev/urandom > "$SRC/b/g3"
 run_sync t >/dev/null || fail "sync after changes made while unmounted"
 [ -n "$SYNC_BYTES" ] && [ "$SYNC_BYTES" -le 60000 ] &&
 	pass "offline repair wrote $SYNC_BYTES bytes (the two changed files), not whole directories" ||
-	fail "offline repair wrote '$SYNC_BYTES' bytes for 51000 bytes of changes"
+	fail "offline repair wrote '$SYNC_BYTES' bytes for 41000 bytes of changes"
 cmp -s "$SRC/b/g3" "$REM/b/g3" && cmp -s "$SRC/a/new" "$REM/a/new" &&
 	pass "the changed files reached the remote" || fail "changed files differ on the remote"
 "$VERIFY" -q t > "$W/verify2.out" 2>&1
