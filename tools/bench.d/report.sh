@@ -12,7 +12,7 @@ machine_md() {
 | RAM | $(free -g | awk '/^Mem:/ { print $2 }') GiB |
 | kernel | $(uname -r) |
 | temp dir | $W on ${fs} |
-| btsoot | $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo " (modified)"), release build |
+| btsoot | ${BUILT_COMMIT:-unknown}, release build |
 | tools | $(rsync --version | head -1 | awk '{ print "rsync", $3 }'), $(rclone version 2>/dev/null | head -1), $(bindfs --version 2>/dev/null | head -1), $(sshfs --version 2>&1 | head -1), $(xxhsum --version 2>&1 | head -1 | awk '{ print $1, $2, $3 }'), $(b3sum --version) |
 | open files limit | $(ulimit -Hn) hard (fs.nr_open $(cat /proc/sys/fs/nr_open)); CAP_SYS_RESOURCE $( (( (0x$(awk '/^CapEff/ { print $2 }' /proc/self/status) >> 24) & 1 )) && echo yes || echo "no (the limit cannot be raised)") |
 | load at start | $(cut -d' ' -f1-3 /proc/loadavg) |
