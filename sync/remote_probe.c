@@ -21,13 +21,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "btsoot/fsclock.h"
 #include "btsoot/log.h"
 #include "remote_priv.h"
-
-static int64_t ns_of(const struct timespec *t)
-{
-	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
-}
 
 /* The coarsest usual step that every sample is a multiple of (1: none). */
 static int64_t granularity(const int64_t *ns, size_t n)
@@ -45,7 +41,8 @@ static int64_t granularity(const int64_t *ns, size_t n)
 	return 1;
 }
 
-static void probe_times(struct bt_remote *r)
+/* marker: the stat of .btsoot/marker, or NULL if it cannot be read. */
+static void probe_times(struct bt_remote *r, const struct stat *marker)
 {
 	const int fds[] = { r->rootfd, r->areafd, r->tmpfd };
 	int64_t ns[4];
@@ -54,9 +51,9 @@ static void probe_times(struct bt_remote *r)
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0 && fstat(fds[i], &st) == 0)
-			ns[n++] = ns_of(&st.st_ctim);
-	if (fstatat(r->areafd, "marker", &st, AT_SYMLINK_NOFOLLOW) == 0)
-		ns[n++] = ns_of(&st.st_ctim);
+			ns[n++] = bt_ts_ns(&st.st_ctim);
+	if (marker)
+		ns[n++] = bt_ts_ns(&marker->st_ctim);
 	r->time_gran_ns = n == 4 ? granularity(ns, n) : 1;
 	if (r->time_gran_ns > 1)
 		bt_warn("the remote filesystem keeps file times to %lld %s only: times are "
@@ -66,32 +63,30 @@ static void probe_times(struct bt_remote *r)
 			r->time_gran_ns % 1000000000 == 0 ? "s" : "ns");
 }
 
-static void probe_owner(struct bt_remote *r)
+static void probe_owner(struct bt_remote *r, const struct stat *marker)
 {
-	struct stat st;
-
-	if (!r->is_root || fstatat(r->areafd, "marker", &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    (st.st_uid == 0 && st.st_gid == 0))
+	if (!r->is_root || !marker || (marker->st_uid == 0 && marker->st_gid == 0))
 		return;
 	r->no_owner = true;
 	r->warned_owner = true; /* the sync does not try (and fail) on every file */
 	bt_warn("the remote filesystem does not keep file owners (its marker is owned by "
 		"%u:%u): owners are not copied or compared (a known limitation of this remote, "
-		"not a difference)", st.st_uid, st.st_gid);
+		"not a difference)", marker->st_uid, marker->st_gid);
 }
 
 void bt_remote_probe(struct bt_remote *r)
 {
-	probe_times(r);
-	probe_owner(r);
+	struct stat st;
+	bool have = fstatat(r->areafd, "marker", &st, AT_SYMLINK_NOFOLLOW) == 0;
+
+	probe_times(r, have ? &st : NULL);
+	probe_owner(r, have ? &st : NULL);
 }
 
-/* The remote cuts times down to its step: compare what it can keep. An
- * edit within the same step that keeps the size is found by hashing only. */
 bool bt_remote_same_time(const struct bt_remote *r, const struct timespec *a,
 			 const struct timespec *b)
 {
-	int64_t g = r->time_gran_ns > 1 ? r->time_gran_ns : 1, x = ns_of(a), y = ns_of(b);
+	int64_t g = r->time_gran_ns > 1 ? r->time_gran_ns : 1, x = bt_ts_ns(a), y = bt_ts_ns(b);
 
 	return x - (x % g + g) % g == y - (y % g + g) % g;
 }
