@@ -43,6 +43,10 @@ truncate -s 10000 "$REM/docs/diverged.txt"
 head -c 20000 /dev/urandom >> "$SRC/docs/diverged.txt"
 # A fifo where the remote had a file whose middle changed.
 rm "$REM/media/planted.bin"; mkfifo "$REM/media/planted.bin"
+timeout 60 "$VERIFY" t > "$W/verify-fifo.out" 2>&1; rc=$?
+[ "$rc" -eq 1 ] && grep -q "media/planted.bin" "$W/verify-fifo.out" &&
+	pass "verify reports a fifo planted on the remote without blocking on it" ||
+	{ fail "verify with a fifo planted on the remote: rc $rc (124: blocked)"; tail -3 "$W/verify-fifo.out"; }
 dd if=/dev/urandom of="$SRC/media/planted.bin" bs=64K seek=3 count=1 conv=notrunc status=none
 timeout 60 "$SYNC" t > "$W/sync-fifo.out" 2>&1; rc=$?
 [ "$rc" -eq 0 ] && pass "a fifo planted on the remote did not block the sync" ||
