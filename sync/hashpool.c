@@ -17,7 +17,8 @@ struct pool {
 static void run_job(struct bt_hasher *h, struct bt_hash_job *j)
 {
 	struct stat st;
-	int fd = bt_open_file_beneath_stat(j->dirfd, j->name, &st);
+	int fd = j->no_devices ? bt_open_file_beneath_fast(j->dirfd, j->name, &st)
+			       : bt_open_file_beneath_stat(j->dirfd, j->name, &st);
 	int64_t n;
 
 	if (fd < 0) {

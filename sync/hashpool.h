@@ -7,6 +7,7 @@
 #ifndef BTSOOT_SYNC_HASHPOOL_H
 #define BTSOOT_SYNC_HASHPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "btsoot/hash.h"
@@ -14,6 +15,7 @@
 struct bt_hash_job {
 	int dirfd;          /* directory holding name */
 	const char *name;   /* one plain component */
+	bool no_devices;    /* dirfd's tree cannot hold devices we must not open */
 	struct bt_hash128 out;
 	long long bytes;
 	int err;            /* 0 or -errno */

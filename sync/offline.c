@@ -235,13 +235,8 @@ int bt_offline_scan(struct bt_ctx *c, struct bt_offline *o, bool force, bool dry
 		       o->plan.doomed, o->plan.created);
 	if (!refuse)
 		return BT_EXIT_OK;
-	snprintf(c->err, sizeof(c->err),
-		 "block '%s': changes made while it was not mounted would delete %" PRId64
-		 " of about %" PRId64 " mirrored entries (and create %" PRId64 "; limit %d%%); "
-		 "nothing was changed. Check the source, then run with --force to apply",
-		 c->block.name, o->plan.doomed, mirror, o->plan.created,
-		 c->block.max_delete_percent);
-	return BT_EXIT_SAFETY;
+	return bt_refuse_loss(c, "changes made while it was not mounted", o->plan.doomed,
+			      o->plan.created, mirror);
 }
 
 void bt_offline_covered(struct bt_ctx *c, const struct timespec *began, int daemon_pid)

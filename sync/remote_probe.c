@@ -13,12 +13,15 @@
  * - as root, whether it keeps owners: `btsoot add` wrote the marker as
  *   root, so a marker owned by someone else means the remote maps owners
  *   (NFS root_squash, SMB uid=, sshfs as a user).
+ * - whether it is mounted nodev: then verify may open its files directly,
+ *   with no O_PATH step (no device node there can be opened).
  * Comparisons then ask no more than the remote can hold, so such a remote
  * is not "different" in every file on every run (and not rewritten by
  * every repair).
  */
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "btsoot/fsclock.h"
@@ -77,10 +80,12 @@ static void probe_owner(struct bt_remote *r, const struct stat *marker)
 void bt_remote_probe(struct bt_remote *r)
 {
 	struct stat st;
+	struct statvfs sv;
 	bool have = fstatat(r->areafd, "marker", &st, AT_SYMLINK_NOFOLLOW) == 0;
 
 	probe_times(r, have ? &st : NULL);
 	probe_owner(r, have ? &st : NULL);
+	r->nodev = fstatvfs(r->rootfd, &sv) == 0 && (sv.f_flag & ST_NODEV);
 }
 
 bool bt_remote_same_time(const struct bt_remote *r, const struct timespec *a,

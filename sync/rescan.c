@@ -300,26 +300,36 @@ static int recopy(struct walk *w, const char *rel, const struct stat *s)
 	return rc;
 }
 
-static int queue_hash(struct dir_walk *d, const char *name, const char *rel,
-		      const struct stat *s, const struct stat *r)
+static int queue_hash(struct dir_walk *d, const char *rel, const struct stat *s,
+		      const struct stat *r)
 {
+	struct hash_pair *p;
+	const char *name;
+
 	if (d->npairs == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 32;
-		struct hash_pair *p = realloc(d->pairs, cap * sizeof(*p));
-		struct bt_hash_job *j = p ? realloc(d->jobs, 2 * cap * sizeof(*j)) : NULL;
+		struct hash_pair *np = realloc(d->pairs, cap * sizeof(*np));
+		struct bt_hash_job *j = np ? realloc(d->jobs, 2 * cap * sizeof(*j)) : NULL;
 
-		if (p)
-			d->pairs = p;
+		if (np)
+			d->pairs = np;
 		if (!j)
 			return -ENOMEM;
 		d->jobs = j;
 		d->cap = cap;
 	}
-	d->pairs[d->npairs] = (struct hash_pair){ strdup(rel), *s, *r };
-	d->jobs[2 * d->npairs] = (struct bt_hash_job){ .dirfd = d->sdir, .name = strrchr(d->pairs[d->npairs].rel, '/') ? strrchr(d->pairs[d->npairs].rel, '/') + 1 : d->pairs[d->npairs].rel };
-	d->jobs[2 * d->npairs + 1] = d->jobs[2 * d->npairs];
-	d->jobs[2 * d->npairs + 1].dirfd = d->rdir;
-	(void)name;
+	p = &d->pairs[d->npairs];
+	*p = (struct hash_pair){ strdup(rel), *s, *r };
+	if (!p->rel)
+		return -ENOMEM;
+	/* The jobs point into the copy of rel: the caller's name lives in a
+	 * reused dirent. */
+	name = strrchr(p->rel, '/') ? strrchr(p->rel, '/') + 1 : p->rel;
+	/* The source is the user's own tree, read through their mount. */
+	d->jobs[2 * d->npairs] = (struct bt_hash_job){
+		.dirfd = d->sdir, .name = name, .no_devices = true };
+	d->jobs[2 * d->npairs + 1] = (struct bt_hash_job){
+		.dirfd = d->rdir, .name = name, .no_devices = d->w->r->nodev };
 	d->npairs++;
 	return 0;
 }
@@ -384,7 +394,7 @@ static int compare_file(struct dir_walk *d, const char *name, const char *rel,
 		return w->o->repair ? recopy(w, rel, s) : 0;
 	}
 	if (w->o->mode == BT_CMP_HASH)
-		return queue_hash(d, name, rel, s, r);
+		return queue_hash(d, rel, s, r);
 	if (!bt_remote_same_time(w->r, &s->st_mtim, &r->st_mtim)) {
 		diff(w, BT_DIFF_MTIME, rel, "source %lld.%09ld remote %lld.%09ld",
 		     (long long)s->st_mtim.tv_sec, s->st_mtim.tv_nsec,

@@ -107,12 +107,7 @@ int bt_check_plan(struct bt_ctx *c, int64_t upto, const struct bt_plan_opts *o,
 	bt_plan_build(c->j, synced, upto, p, show_row, &s);
 	if (s.listed > BT_SHOW_DELETIONS)
 		fprintf(stderr, "btsoot-sync: ... and %" PRId64 " more\n", s.listed - BT_SHOW_DELETIONS);
-	snprintf(c->err, sizeof(c->err),
-		 "block '%s': this sync would delete %" PRId64 " of about %" PRId64
-		 " mirrored entries (limit %d%%); nothing was changed. Check the source, "
-		 "then run with --force to apply", c->block.name, p->deleted, mirror,
-		 c->block.max_delete_percent);
-	return BT_EXIT_SAFETY;
+	return bt_refuse_loss(c, "this sync", p->deleted, 0, mirror);
 }
 
 void bt_doomed_collect(void *arg, enum bt_diff_kind kind, const char *rel,
@@ -155,6 +150,21 @@ bool bt_net_loss_too_big(const struct bt_ctx *c, int64_t doomed, int64_t created
 	return lost * 100 > (int64_t)c->block.max_delete_percent * total;
 }
 
+int bt_refuse_loss(struct bt_ctx *c, const char *what, int64_t doomed, int64_t created,
+		   int64_t total)
+{
+	char also[48] = "";
+
+	if (created > 0)
+		snprintf(also, sizeof(also), " and create %" PRId64, created);
+	snprintf(c->err, sizeof(c->err),
+		 "block '%s': %s would delete %" PRId64 " of about %" PRId64
+		 " mirrored entries%s (limit: a net loss of %d%%); nothing was changed. "
+		 "Check the source, then run with --force to apply",
+		 c->block.name, what, doomed, total, also, c->block.max_delete_percent);
+	return BT_EXIT_SAFETY;
+}
+
 int bt_check_rescan(struct bt_ctx *c, struct bt_rescan_stats *st)
 {
 	struct bt_doomed_list l = { 0 };
@@ -178,13 +188,8 @@ int bt_check_rescan(struct bt_ctx *c, struct bt_rescan_stats *st)
 	}
 	if (!refuse)
 		return BT_EXIT_OK;
-	snprintf(c->err, sizeof(c->err),
-		 "block '%s': reconciling the remote with the source would delete %" PRId64
-		 " of its %" PRId64 " entries and create %" PRId64 " (limit: a net loss of %d%%);"
-		 " nothing was changed. Check the source, then run with --force to apply",
-		 c->block.name, st->doomed, st->remote_entries, st->created,
-		 c->block.max_delete_percent);
-	return BT_EXIT_SAFETY;
+	return bt_refuse_loss(c, "reconciling the remote with the source", st->doomed,
+			      st->created, st->remote_entries);
 }
 
 void bt_mirror_entries_set(struct bt_ctx *c, int64_t n)

@@ -34,6 +34,11 @@ int bt_check_plan(struct bt_ctx *c, int64_t upto, const struct bt_plan_opts *o,
 bool bt_net_loss_too_big(const struct bt_ctx *c, int64_t doomed, int64_t created,
 			 int64_t total);
 
+/* Sets c->err to the one-line refusal ("block 'b': WHAT would delete ...")
+ * and returns BT_EXIT_SAFETY. */
+int bt_refuse_loss(struct bt_ctx *c, const char *what, int64_t doomed, int64_t created,
+		   int64_t total);
+
 /* Before a repairing rescan of a populated remote: a report-only pass over
  * both trees. BT_EXIT_SAFETY (c->err set, paths on stderr) when the repair
  * would move more of the remote to the trash than the block allows;

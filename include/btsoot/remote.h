@@ -39,6 +39,7 @@ struct bt_remote {
 	bool warned_xattr;   /* "remote refuses xattrs" said once per run */
 	bool warned_owner;   /* "remote refuses chown" said once per run */
 	bool no_owner;       /* the remote cannot hold owners (probed): not compared */
+	bool nodev;          /* mounted nodev: device nodes there cannot be opened */
 	int64_t time_gran_ns;/* how finely the remote keeps times (probed; 1 = exactly) */
 	uint64_t tmp_counter;
 	int64_t cur_seq;     /* journal row being replayed: names the exchange's parking spot */
