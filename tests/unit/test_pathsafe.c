@@ -88,6 +88,41 @@ static void open_beneath_refuses_dotdot_and_absolute(void **state)
 	assert_int_equal(bt_open_beneath(f->rootfd, "/etc/passwd", O_RDONLY, 0), -EINVAL);
 }
 
+/* Both read-only openers take regular files only, never block on a fifo
+ * and never follow a symlink; the strict one also never opens a fifo. */
+static void readers_take_only_regular_files(void **state)
+{
+	struct fixture *f = *state;
+	char p[160];
+	struct stat st;
+	int fd, fds[2];
+
+	snprintf(p, sizeof(p), "%s/file", f->root);
+	fd = open(p, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "abc", 3), 3);
+	close(fd);
+	snprintf(p, sizeof(p), "%s/fifo", f->root);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	snprintf(p, sizeof(p), "%s/link", f->root);
+	assert_int_equal(symlink("file", p), 0);
+
+	fds[0] = bt_open_file_beneath_stat(f->rootfd, "file", &st);
+	fds[1] = bt_open_file_beneath_fast(f->rootfd, "file", &st);
+	for (int i = 0; i < 2; i++) {
+		assert_true(fds[i] >= 0);
+		assert_int_equal(st.st_size, 3);
+		close(fds[i]);
+	}
+	/* A fifo without a writer: an open that could block would hang here. */
+	assert_int_equal(bt_open_file_beneath_stat(f->rootfd, "fifo", &st), -ENOENT);
+	assert_int_equal(bt_open_file_beneath_fast(f->rootfd, "fifo", &st), -ENOENT);
+	assert_true(bt_open_file_beneath_stat(f->rootfd, "link", &st) < 0);
+	assert_int_equal(bt_open_file_beneath_fast(f->rootfd, "link", &st), -ELOOP);
+	assert_true(bt_open_file_beneath_fast(f->rootfd, "../root/file", &st) < 0);
+	assert_int_equal(bt_open_file_beneath_fast(f->rootfd, "missing", &st), -ENOENT);
+}
+
 static void planted_symlink_is_never_followed(void **state)
 {
 	struct fixture *f = *state;
@@ -239,6 +274,7 @@ int main(void)
 		cmocka_unit_test(hostile_paths_are_rejected),
 		cmocka_unit_test_setup_teardown(open_beneath_refuses_dotdot_and_absolute, setup, teardown),
 		cmocka_unit_test_setup_teardown(planted_symlink_is_never_followed, setup, teardown),
+		cmocka_unit_test_setup_teardown(readers_take_only_regular_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_parent_gives_leaf, setup, teardown),
 		cmocka_unit_test_setup_teardown(paths_longer_than_path_max_work, setup, teardown),
 		cmocka_unit_test(join_dirname_depth),
