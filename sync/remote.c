@@ -229,6 +229,7 @@ int bt_remote_rename(struct bt_remote *r, const char *from, const char *to)
 		if (rc < 0)
 			goto out;
 	}
+	bt_debug("remote: rename %s (ino %llu) -> %s", from, (unsigned long long)sf.st_ino, to);
 	bt_remote_tick(r);
 	rc = renameat(pf, lf, pt, lt) < 0 ? -errno : 0;
 out:
@@ -344,6 +345,8 @@ int bt_remote_link(struct bt_remote *r, const char *existing, const char *newrel
 		if (rc < 0)
 			goto out;
 	}
+	bt_debug("remote: link %s (ino %llu) -> %s", existing, (unsigned long long)se.st_ino,
+		 newrel);
 	bt_remote_tick(r);
 	if (linkat(pe, le, pn, ln, 0) < 0)
 		rc = (errno == EPERM || errno == EXDEV || errno == EOPNOTSUPP ||

@@ -129,6 +129,7 @@ int bt_retire_at(struct bt_remote *r, int pfd, const char *leaf, const char *rel
 	dfd = bt_trash_slot(r, rel, name, sizeof(name));
 	if (dfd < 0)
 		return dfd;
+	bt_debug("remote: retire %s (ino %llu) to the trash", rel, (unsigned long long)st.st_ino);
 	bt_remote_tick(r);
 	if (renameat(pfd, leaf, dfd, name) < 0)
 		rc = -errno;
