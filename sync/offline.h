@@ -39,9 +39,10 @@ struct bt_offline {
  * the counts. BT_EXIT_OK otherwise (o->active when a repair is due). */
 int bt_offline_scan(struct bt_ctx *c, struct bt_offline *o, bool force, bool dry_run);
 
-/* Repairs the picked directories (after the journal's replay), then moves
- * offline_since on. BT_EXIT_* */
-int bt_offline_repair(struct bt_ctx *c, struct bt_offline *o,
+/* Repairs the picked directories after the journal's replay up to upto,
+ * leaving alone names that rows after upto touch (changed while this sync
+ * ran: see raced.h), then moves offline_since on if it left none. BT_EXIT_* */
+int bt_offline_repair(struct bt_ctx *c, struct bt_offline *o, int64_t upto,
 		      void (*on_diff)(void *, enum bt_diff_kind, const char *, const char *),
 		      void *arg);
 

@@ -533,6 +533,11 @@ static int visit(struct dir_walk *d, const char *name, bool in_src, bool in_rem)
 
 	if (!rel)
 		return -ENOMEM;
+	if (w->o->leave && w->o->leave(w->o->leave_arg, rel)) {
+		w->st->left++;
+		free(rel);
+		return 0;
+	}
 	if (in_src && fstatat(d->sdir, name, &s, AT_SYMLINK_NOFOLLOW) < 0)
 		in_src = false; /* vanished since the listing */
 	if (in_rem && fstatat(d->rdir, name, &r, AT_SYMLINK_NOFOLLOW) < 0)

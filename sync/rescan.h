@@ -51,6 +51,11 @@ struct bt_rescan_opts {
 	void (*on_diff)(void *arg, enum bt_diff_kind kind, const char *rel,
 			const char *detail);
 	void *arg;
+	/* Names neither compared nor repaired (counted in st->left); NULL:
+	 * none. The offline repair leaves what changed while it ran to the
+	 * journal. */
+	bool (*leave)(void *leave_arg, const char *rel);
+	void *leave_arg;
 };
 
 struct bt_rescan_stats {
@@ -65,6 +70,7 @@ struct bt_rescan_stats {
 	int64_t doomed;       /* remote entries a repair moves to the trash */
 	int64_t created;      /* entries a repair copies over (report mode:
 			       * also those inside new directories) */
+	int64_t left;         /* names left alone (opts.leave) */
 };
 
 const char *bt_diff_kind_name(enum bt_diff_kind kind);

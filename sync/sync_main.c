@@ -231,7 +231,7 @@ static int replay_journal(struct bt_ctx *c, struct args *a, bool skip_offline,
 	 * next cron run (that covers the offline changes too). */
 	if (st->needs_rescan)
 		return rescan(c, a, "some changes could not be followed");
-	return bt_offline_repair(c, off, print_diff, &a->verbose);
+	return bt_offline_repair(c, off, upto, print_diff, &a->verbose);
 }
 
 static int sync_block(struct bt_ctx *c, struct args *a)

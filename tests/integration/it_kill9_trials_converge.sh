@@ -22,13 +22,12 @@
 #              are all drawn from it (printed at the start and on failure);
 #              a kill "at a random moment" still lands where the scheduler
 #              puts it, so a replay may need a few runs
-#   RACE_HARDLINKS=1  workloads racing a sync make hard links too (a known
-#              weak spot, see the README's known limitations: the first sync
-#              after a mount repairs offline changes against the live source,
-#              so it also applies what races it, and the next sync skips those
-#              rows; SEED=1795452415 TRIALS=3 RACE_HARDLINKS=1 fails at trial
-#              3 in about 4 runs of 6), so by default (and in CI) racing
-#              workloads make none; trials without a racing sync still do
+#   RACE_HARDLINKS=1  workloads racing a sync make hard links too. Off by
+#              default (and in CI): SEED=1795452415 TRIALS=3 RACE_HARDLINKS=1
+#              used to fail (the offline repair applied racing renames; see
+#              it_changes_during_offline_repair_wait) and passes now, as do
+#              TRIALS=150 SEED=4242, but racing hard links are the part with
+#              the least mileage; trials without a racing sync make them
 #   RESCAN_AFTER_DAEMON_KILL=1  after a trial that killed the daemon, the
 #              test itself creates the state dir's NEEDS_RESCAN before the
 #              trial's final sync, which is what btsootfs and btsoot-sync

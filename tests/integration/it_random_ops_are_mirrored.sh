@@ -24,7 +24,7 @@ run_sync t >/dev/null && pass "sync with the daemon running" || fail "sync with 
 assert_trees_equal "$SRC" "$REM" "remote equals source after part 1 (seed $SEED)"
 
 # Syncs racing the operations: each must succeed; the one after catches up.
-# Hard links made while a sync runs are a known weak spot (see the README's
+# Hard links made while a sync runs have the least mileage (see the README's
 # known limitations): CI races without them; RACE_HARDLINKS=1 includes them.
 race_opts=--no-hardlinks
 [ -n "${RACE_HARDLINKS:-}" ] && race_opts=
