@@ -19,36 +19,7 @@
 #include "offline.h"
 #include "raced.h"
 #include "safety.h"
-
-struct strv {
-	char **v;
-	size_t n, cap;
-};
-
-static int strv_push(struct strv *s, const char *str)
-{
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		char **v = realloc(s->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
-	if (!(s->v[s->n] = strdup(str)))
-		return -ENOMEM;
-	s->n++;
-	return 0;
-}
-
-static void strv_free(struct strv *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	*s = (struct strv){ 0 };
-}
+#include "strv.h"
 
 static bool changed_since(const struct stat *st, int64_t since)
 {
@@ -58,8 +29,8 @@ static bool changed_since(const struct stat *st, int64_t since)
 /* One source directory: queues its subdirectories, picks it (or a changed
  * subdirectory) into dirs. The last pick is rel itself when it was picked,
  * so a directory is added once per visit. */
-static int visit_dir(int srcfd, const char *rel, int64_t since, struct strv *todo,
-		     struct strv *dirs)
+static int visit_dir(int srcfd, const char *rel, int64_t since, struct bt_strv *todo,
+		     struct bt_strv *dirs)
 {
 	struct bt_listing l;
 	struct stat st;
@@ -79,14 +50,14 @@ static int visit_dir(int srcfd, const char *rel, int64_t since, struct strv *tod
 		if (!S_ISDIR(st.st_mode)) {
 			if (!picked && changed_since(&st, since)) {
 				picked = true;
-				rc = strv_push(dirs, rel);
+				rc = bt_strv_push(dirs, rel);
 			}
 			continue;
 		}
 		sub = bt_path_join(rel, l.names[i]);
-		rc = sub ? strv_push(todo, sub) : -ENOMEM;
+		rc = sub ? bt_strv_push(todo, sub) : -ENOMEM;
 		if (rc == 0 && changed_since(&st, since))
-			rc = strv_push(dirs, sub);
+			rc = bt_strv_push(dirs, sub);
 		free(sub);
 	}
 	if (dfd >= 0)
@@ -112,21 +83,21 @@ static int depth_then_name(const void *a, const void *b)
 /* Every directory changed since `since`, parents first, each once. */
 static int pick_dirs(int srcfd, int64_t since, struct bt_offline *o)
 {
-	struct strv todo = { 0 }, dirs = { 0 };
+	struct bt_strv todo = { 0 }, dirs = { 0 };
 	struct stat st;
-	int rc = strv_push(&todo, "");
+	int rc = bt_strv_push(&todo, "");
 
 	if (rc == 0 && fstat(srcfd, &st) == 0 && changed_since(&st, since))
-		rc = strv_push(&dirs, "");
+		rc = bt_strv_push(&dirs, "");
 	while (rc == 0 && todo.n) {
 		char *rel = todo.v[--todo.n];
 
 		rc = visit_dir(srcfd, rel, since, &todo, &dirs);
 		free(rel);
 	}
-	strv_free(&todo);
+	bt_strv_free(&todo);
 	if (rc < 0) {
-		strv_free(&dirs);
+		bt_strv_free(&dirs);
 		return rc;
 	}
 	qsort(dirs.v, dirs.n, sizeof(*dirs.v), depth_then_name);
@@ -270,7 +241,7 @@ static void pause_for_tests(void)
 struct repair_log {
 	void (*on_diff)(void *, enum bt_diff_kind, const char *, const char *);
 	void *arg;
-	struct strv acted; /* names the repair changed on the remote */
+	struct bt_strv acted; /* names the repair changed on the remote */
 	int err;
 };
 
@@ -279,7 +250,7 @@ static void log_diff(void *arg, enum bt_diff_kind kind, const char *rel, const c
 	struct repair_log *l = arg;
 
 	if (!l->err)
-		l->err = strv_push(&l->acted, rel);
+		l->err = bt_strv_push(&l->acted, rel);
 	if (l->on_diff)
 		l->on_diff(l->arg, kind, rel, detail);
 }
@@ -297,7 +268,7 @@ static int load_raced(struct bt_ctx *c, int64_t upto, struct bt_raced *raced)
 
 /* A name repaired here that a row after upto touches: that row, replayed
  * next time, meets a remote the repair changed under it. */
-static bool raced_after(struct bt_ctx *c, int64_t upto, const struct strv *acted)
+static bool raced_after(struct bt_ctx *c, int64_t upto, const struct bt_strv *acted)
 {
 	struct bt_raced raced;
 	bool hit = false;
@@ -348,7 +319,7 @@ int bt_offline_repair(struct bt_ctx *c, struct bt_offline *o, int64_t upto,
 		 * which replays their rows and then looks at them again. */
 		bt_offline_covered(c, &o->began, o->daemon_pid);
 	}
-	strv_free(&log.acted);
+	bt_strv_free(&log.acted);
 	if (rc)
 		return rc;
 	bt_notice("block '%s': %zu directories changed while unmounted; fixed %" PRId64

@@ -7,33 +7,16 @@
 
 #define RACED_MAX 100000 /* rows; past it, every name counts as touched */
 
-static int push(struct bt_raced *r, const char *path)
-{
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		char **v = realloc(r->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		r->v = v;
-		r->cap = cap;
-	}
-	if (!(r->v[r->n] = strdup(path)))
-		return -ENOMEM;
-	r->n++;
-	return 0;
-}
-
 static int collect(const struct bt_op_rec *rec, void *arg)
 {
 	struct bt_raced *r = arg;
-	int rc = rec->path ? push(r, rec->path) : 0;
+	int rc = rec->path ? bt_strv_push(&r->names, rec->path) : 0;
 
 	r->rows++;
 
 	/* path2 is a second name for these; a symlink's is its target text. */
 	if (rc == 0 && rec->path2 && (rec->op == BT_OP_RENAME || rec->op == BT_OP_LINK))
-		rc = push(r, rec->path2);
+		rc = bt_strv_push(&r->names, rec->path2);
 	return rc;
 }
 
@@ -52,19 +35,19 @@ int bt_raced_load(struct bt_raced *r, struct bt_journal *j, int64_t after)
 		return rc;
 	if (r->rows > RACED_MAX)
 		r->all = true;
-	qsort(r->v, r->n, sizeof(*r->v), by_name);
+	qsort(r->names.v, r->names.n, sizeof(*r->names.v), by_name);
 	return 0;
 }
 
 /* The first index whose name is >= key. */
 static size_t lower_bound(const struct bt_raced *r, const char *key)
 {
-	size_t lo = 0, hi = r->n;
+	size_t lo = 0, hi = r->names.n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (strcmp(r->v[mid], key) < 0)
+		if (strcmp(r->names.v[mid], key) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -76,7 +59,7 @@ static bool named(const struct bt_raced *r, const char *key)
 {
 	size_t i = lower_bound(r, key);
 
-	return i < r->n && !strcmp(r->v[i], key);
+	return i < r->names.n && !strcmp(r->names.v[i], key);
 }
 
 bool bt_raced_touches(void *raced, const char *rel)
@@ -88,7 +71,7 @@ bool bt_raced_touches(void *raced, const char *rel)
 
 	if (r->all)
 		return true;
-	if (r->n == 0)
+	if (r->names.n == 0)
 		return false;
 	key = malloc(len + 2);
 	if (!key)
@@ -107,7 +90,7 @@ bool bt_raced_touches(void *raced, const char *rel)
 		memcpy(key, rel, len);
 		memcpy(key + len, "/", 2);
 		i = lower_bound(r, key);
-		hit = i < r->n && !strncmp(r->v[i], key, len + 1);
+		hit = i < r->names.n && !strncmp(r->names.v[i], key, len + 1);
 	}
 	free(key);
 	return hit;
@@ -115,8 +98,6 @@ bool bt_raced_touches(void *raced, const char *rel)
 
 void bt_raced_free(struct bt_raced *r)
 {
-	for (size_t i = 0; i < r->n; i++)
-		free(r->v[i]);
-	free(r->v);
+	bt_strv_free(&r->names);
 	*r = (struct bt_raced){ 0 };
 }

@@ -15,10 +15,10 @@
 #include <stdint.h>
 
 #include "btsoot/journal.h"
+#include "strv.h"
 
 struct bt_raced {
-	char **v;   /* sorted bytewise */
-	size_t n, cap;
+	struct bt_strv names; /* sorted bytewise */
 	size_t rows;
 	bool all;   /* more rows than worth holding: every name counts */
 };
