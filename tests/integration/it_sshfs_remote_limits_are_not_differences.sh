@@ -11,36 +11,10 @@ for t in sshd sshfs ssh-keygen ssh; do
 	command -v "$t" >/dev/null || [ -x "/usr/sbin/$t" ] ||
 		{ echo "FAIL: $t is missing (tools/install-deps.sh installs it)"; exit 1; }
 done
-S="$W/ssh"; mkdir -m 700 "$S"; mkdir -p /run/sshd "$W/far" "$W/sshfs"
-ssh-keygen -q -t ed25519 -N '' -f "$S/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$S/id"
-cp "$S/id.pub" "$S/authorized_keys"
+. "$(dirname "$0")/../../tools/ssh-pair.sh"
+S="$W/ssh"; mkdir -p "$W/far" "$W/sshfs"
 PORT=$((20000 + RANDOM % 20000))
-cat > "$S/sshd_config" <<EOT
-ListenAddress 127.0.0.1:$PORT
-HostKey $S/host_key
-PidFile $S/sshd.pid
-AuthorizedKeysFile $S/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-Subsystem sftp internal-sftp
-LogLevel ERROR
-EOT
-cat > "$S/ssh_config" <<EOT
-Host it-remote
-  HostName 127.0.0.1
-  Port $PORT
-  User root
-  IdentityFile $S/id
-  IdentitiesOnly yes
-  StrictHostKeyChecking no
-  UserKnownHostsFile /dev/null
-  BatchMode yes
-  LogLevel ERROR
-EOT
+ssh_pair "$S" it-remote 127.0.0.1 "$PORT"
 /usr/sbin/sshd -D -e -f "$S/sshd_config" 2>"$W/sshd.log" & SSHD_PID=$!
 up=0
 for _ in $(seq 50); do ssh -F "$S/ssh_config" it-remote true 2>/dev/null && { up=1; break; }; sleep 0.1; done

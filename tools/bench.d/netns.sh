@@ -7,6 +7,8 @@
 # so a remote directory can be seeded locally without crossing the link.
 # net_up starts it; net_down (also called by bench_cleanup) removes it.
 
+source "$HERE/ssh-pair.sh"
+
 net_up() {
 	local o=$(($$ % 250 + 1)) s="$W/ssh"
 	NET_NS="btsb$$" NET_VH="btsb$$h" NET_VN="btsb$$n"
@@ -22,35 +24,7 @@ net_up() {
 	tc qdisc add dev "$NET_VH" root tbf rate 100mbit burst 128kb latency 20ms
 	tc -n "$NET_NS" qdisc add dev "$NET_VN" root tbf rate 100mbit burst 128kb latency 20ms
 
-	mkdir -p "$s" /run/sshd
-	chmod 700 "$s"
-	ssh-keygen -q -t ed25519 -N '' -f "$s/host_key"
-	ssh-keygen -q -t ed25519 -N '' -f "$s/id"
-	cp "$s/id.pub" "$s/authorized_keys"
-	cat > "$s/sshd_config" <<-EOT
-		ListenAddress $NET_PEER_IP
-		HostKey $s/host_key
-		PidFile $s/sshd.pid
-		AuthorizedKeysFile $s/authorized_keys
-		PermitRootLogin prohibit-password
-		PasswordAuthentication no
-		KbdInteractiveAuthentication no
-		UsePAM no
-		StrictModes no
-		Subsystem sftp internal-sftp
-		LogLevel ERROR
-	EOT
-	cat > "$s/ssh_config" <<-EOT
-		Host bench-remote
-		  HostName $NET_PEER_IP
-		  User root
-		  IdentityFile $s/id
-		  IdentitiesOnly yes
-		  StrictHostKeyChecking no
-		  UserKnownHostsFile /dev/null
-		  BatchMode yes
-		  LogLevel ERROR
-	EOT
+	ssh_pair "$s" bench-remote "$NET_PEER_IP"
 	SSH_CFG="$s/ssh_config"
 	ip netns exec "$NET_NS" /usr/sbin/sshd -D -e -f "$s/sshd_config" 2>>"$W/sshd.log" &
 	NET_SSHD_PID=$!
