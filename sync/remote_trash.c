@@ -17,6 +17,7 @@
 #include "btsoot/log.h"
 #include "btsoot/pathsafe.h"
 #include "remote_priv.h"
+#include "strv.h"
 
 static int open_run_dir(struct bt_remote *r)
 {
@@ -199,8 +200,7 @@ struct frame {
 	dev_t dev;
 	ino_t ino;
 	char *name;     /* its name in the level above */
-	char **subdirs; /* found by the last scan, still to empty */
-	size_t n, cap;
+	struct bt_strv subdirs; /* found by the last scan, still to empty */
 };
 
 struct prune {
@@ -210,29 +210,9 @@ struct prune {
 	int cur; /* descriptor of v[depth - 1] */
 };
 
-static int push_name(struct frame *f, const char *name)
-{
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 16;
-		char **v = realloc(f->subdirs, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		f->subdirs = v;
-		f->cap = cap;
-	}
-	f->subdirs[f->n] = strdup(name);
-	if (!f->subdirs[f->n])
-		return -ENOMEM;
-	f->n++;
-	return 0;
-}
-
 static void free_frame(struct frame *f)
 {
-	for (size_t i = 0; i < f->n; i++)
-		free(f->subdirs[i]);
-	free(f->subdirs);
+	bt_strv_free(&f->subdirs);
 	free(f->name);
 }
 
@@ -258,7 +238,7 @@ static int scan_level(struct prune *p, int *seen)
 		if (fstatat(p->cur, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			rc = errno == ENOENT ? 0 : -errno;
 		else if (S_ISDIR(st.st_mode))
-			rc = push_name(f, e->d_name);
+			rc = bt_strv_push(&f->subdirs, e->d_name);
 		else if (unlinkat(p->cur, e->d_name, 0) < 0 && errno != ENOENT)
 			rc = -errno;
 	}
@@ -350,8 +330,8 @@ static int prune_step(struct prune *p, bool *done)
 	struct frame *f = &p->v[p->depth - 1];
 	int seen, rc;
 
-	if (f->n) {
-		char *name = f->subdirs[--f->n];
+	if (f->subdirs.n) {
+		char *name = f->subdirs.v[--f->subdirs.n];
 
 		rc = go_down(p, name);
 		free(name);
@@ -403,7 +383,7 @@ static bool run_expired(const struct bt_remote *r, const char *name, int keep_da
 
 /* The expired run names, read before anything is removed. */
 static int expired_runs(struct bt_remote *r, int tfd, int keep_days, time_t now,
-			struct frame *list)
+			struct bt_strv *list)
 {
 	DIR *d = bt_opendir_beneath(tfd, "");
 	struct dirent *e;
@@ -413,7 +393,7 @@ static int expired_runs(struct bt_remote *r, int tfd, int keep_days, time_t now,
 		return -errno;
 	for (errno = 0; rc == 0 && (e = readdir(d)); errno = 0)
 		if (run_expired(r, e->d_name, keep_days, now))
-			rc = push_name(list, e->d_name);
+			rc = bt_strv_push(list, e->d_name);
 	if (rc == 0 && errno)
 		rc = -errno;
 	closedir(d);
@@ -422,7 +402,7 @@ static int expired_runs(struct bt_remote *r, int tfd, int keep_days, time_t now,
 
 int bt_trash_prune(struct bt_remote *r, int keep_days, time_t now, int64_t *removed)
 {
-	struct frame list = { 0 };
+	struct bt_strv list = { 0 };
 	int tfd, rc;
 
 	*removed = 0;
@@ -435,14 +415,14 @@ int bt_trash_prune(struct bt_remote *r, int keep_days, time_t now, int64_t *remo
 		return tfd;
 	rc = expired_runs(r, tfd, keep_days, now, &list);
 	for (size_t i = 0; i < list.n; i++) {
-		int one = remove_run(tfd, list.subdirs[i]);
+		int one = remove_run(tfd, list.v[i]);
 
 		if (one == 0)
 			(*removed)++;
 		else if (rc == 0)
 			rc = one; /* the others are still pruned */
 	}
-	free_frame(&list);
+	bt_strv_free(&list);
 	close(tfd);
 	return rc;
 }
