@@ -13,7 +13,6 @@ static int collect(const struct bt_op_rec *rec, void *arg)
 	int rc = rec->path ? bt_strv_push(&r->names, rec->path) : 0;
 
 	r->rows++;
-
 	/* path2 is a second name for these; a symlink's is its target text. */
 	if (rc == 0 && rec->path2 && (rec->op == BT_OP_RENAME || rec->op == BT_OP_LINK))
 		rc = bt_strv_push(&r->names, rec->path2);

@@ -304,7 +304,7 @@ static int queue_hash(struct dir_walk *d, const char *rel, const struct stat *s,
 		      const struct stat *r)
 {
 	struct hash_pair *p;
-	const char *name;
+	const char *name, *slash;
 
 	if (d->npairs == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 32;
@@ -324,7 +324,8 @@ static int queue_hash(struct dir_walk *d, const char *rel, const struct stat *s,
 		return -ENOMEM;
 	/* The jobs point into the copy of rel: the caller's name lives in a
 	 * reused dirent. */
-	name = strrchr(p->rel, '/') ? strrchr(p->rel, '/') + 1 : p->rel;
+	slash = strrchr(p->rel, '/');
+	name = slash ? slash + 1 : p->rel;
 	/* The source is the user's own tree, read through their mount. */
 	d->jobs[2 * d->npairs] = (struct bt_hash_job){
 		.dirfd = d->sdir, .name = name, .no_devices = true };
