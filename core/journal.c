@@ -29,6 +29,7 @@ static const char schema_sql[] =
 	" ino INTEGER NOT NULL DEFAULT 0, path BLOB NOT NULL, path2 BLOB,"
 	" off INTEGER NOT NULL DEFAULT 0, len INTEGER NOT NULL DEFAULT 0,"
 	" mode INTEGER NOT NULL DEFAULT 0, crc INTEGER);"
+	BT_RECHECK_TABLE_SQL
 	"INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '" SCHEMA_VERSION "');";
 
 /* Version 1 had no row checksums; its rows stay readable, unchecked. */

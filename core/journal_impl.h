@@ -39,6 +39,11 @@ struct bt_journal {
 };
 
 int bt_journal_exec(struct bt_journal *j, const char *sql);
+/* The recheck table (journal_recheck.c); created with the schema, and by
+ * the sync on a journal an older daemon created. */
+#define BT_RECHECK_TABLE_SQL \
+	"CREATE TABLE IF NOT EXISTS recheck(path BLOB PRIMARY KEY," \
+	" flags INTEGER NOT NULL, crc INTEGER NOT NULL) WITHOUT ROWID;"
 int bt_journal_errno(int sqlite_rc);
 int64_t bt_journal_start_seq(struct bt_journal *j);
 void bt_journal_bind_rec(sqlite3_stmt *st, int first, const struct bt_op_rec *r);

@@ -17,7 +17,6 @@
 #include "btsoot/pathsafe.h"
 #include "listing.h"
 #include "offline.h"
-#include "raced.h"
 #include "safety.h"
 #include "strv.h"
 
@@ -222,110 +221,30 @@ void bt_offline_covered(struct bt_ctx *c, const struct timespec *began, int daem
 		bt_warn("block '%s': cannot record the offline scan in the journal", c->block.name);
 }
 
-/* BTSOOT_PAUSE_BEFORE_OFFLINE_REPAIR=FILE: creates FILE and waits (up to a
- * minute) until it is removed, so a test can change the source exactly
- * between the replay and the repair. */
-static void pause_for_tests(void)
+int bt_offline_queue(struct bt_ctx *c, struct bt_offline *o)
 {
-	const char *f = getenv("BTSOOT_PAUSE_BEFORE_OFFLINE_REPAIR");
-	struct timespec pause = { 0, 20 * 1000000L };
-	int fd;
-
-	if (!f || !*f || (fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0)
-		return;
-	close(fd);
-	for (int i = 0; i < 3000 && access(f, F_OK) == 0; i++)
-		nanosleep(&pause, NULL);
-}
-
-struct repair_log {
-	void (*on_diff)(void *, enum bt_diff_kind, const char *, const char *);
-	void *arg;
-	struct bt_strv acted; /* names the repair changed on the remote */
-	int err;
-};
-
-static void log_diff(void *arg, enum bt_diff_kind kind, const char *rel, const char *detail)
-{
-	struct repair_log *l = arg;
-
-	if (!l->err)
-		l->err = bt_strv_push(&l->acted, rel);
-	if (l->on_diff)
-		l->on_diff(l->arg, kind, rel, detail);
-}
-
-/* The rows after upto, with what the daemon still had queued. */
-static int load_raced(struct bt_ctx *c, int64_t upto, struct bt_raced *raced)
-{
-	int rc = bt_ctx_flush_daemon(c, 5000);
-
-	if (rc < 0 && rc != -ESRCH)
-		bt_warn("block '%s': btsootfs did not commit its queue (%s)", c->block.name,
-			strerror(-rc));
-	return bt_raced_load(raced, c->j, upto);
-}
-
-/* A name repaired here that a row after upto touches: that row, replayed
- * next time, meets a remote the repair changed under it. */
-static bool raced_after(struct bt_ctx *c, int64_t upto, const struct bt_strv *acted)
-{
-	struct bt_raced raced;
-	bool hit = false;
-
-	if (acted->n == 0)
-		return false;
-	if (load_raced(c, upto, &raced) < 0)
-		return true;
-	for (size_t i = 0; i < acted->n && !hit; i++)
-		hit = bt_raced_touches(&raced, acted->v[i]);
-	bt_raced_free(&raced);
-	return hit;
-}
-
-int bt_offline_repair(struct bt_ctx *c, struct bt_offline *o, int64_t upto,
-		      void (*on_diff)(void *, enum bt_diff_kind, const char *, const char *),
-		      void *arg)
-{
-	struct bt_raced raced;
-	struct repair_log log = { .on_diff = on_diff, .arg = arg };
-	struct bt_rescan_opts ro = {
-		.mode = BT_CMP_QUICK, .repair = true, .on_diff = log_diff, .arg = &log,
-		.leave = bt_raced_touches, .leave_arg = &raced,
-	};
-	struct bt_rescan_stats st = { 0 };
+	int64_t next;
 	int rc;
 
-	if (!o->active || !o->plan.differences) {
-		if (o->active)
-			bt_offline_covered(c, &o->began, o->daemon_pid);
+	if (!o->active)
 		return BT_EXIT_OK;
-	}
-	pause_for_tests();
-	rc = load_raced(c, upto, &raced);
-	if (rc < 0) {
-		snprintf(c->err, sizeof(c->err), "journal %s: %s", c->block.journal,
-			 strerror(-rc));
-		return BT_EXIT_JOURNAL;
-	}
-	rc = compare_dirs(c, o, &ro, &st);
-	bt_raced_free(&raced);
-	if (rc == 0 && (log.err || raced_after(c, upto, &log.acted))) {
-		bt_warn("block '%s': the source changed where this sync was repairing "
-			"changes made while unmounted: the next sync rescans", c->block.name);
-		bt_meta_set(c->j, BT_META_NEEDS_RESCAN, "1");
-	} else if (rc == 0 && st.left == 0) {
-		/* Names changed while this sync ran wait for the next one,
-		 * which replays their rows and then looks at them again. */
-		bt_offline_covered(c, &o->began, o->daemon_pid);
-	}
-	bt_strv_free(&log.acted);
-	if (rc)
-		return rc;
-	bt_notice("block '%s': %zu directories changed while unmounted; fixed %" PRId64
-		  " differences%s", c->block.name, o->n, st.repaired,
-		  st.left ? "; names changed during this sync are left to the next" : "");
-	return BT_EXIT_OK;
+	/* With the same btsootfs running throughout, every later change is in
+	 * the journal; without one, changes after the walk began are not. */
+	next = o->daemon_pid > 0 && bt_ctx_daemon_pid(c) == o->daemon_pid ? 0
+									: bt_ts_ns(&o->began);
+	rc = bt_journal_begin(c->j);
+	for (size_t i = 0; rc == 0 && o->plan.differences && i < o->n; i++)
+		rc = bt_recheck_add(c->j, o->dirs[i], 0);
+	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_OFFLINE_SINCE, next);
+	rc = rc ? rc : bt_journal_commit(c->j);
+	if (rc == 0 && o->plan.differences)
+		bt_notice("block '%s': %zu directories changed while unmounted; comparing them "
+			  "with the remote", c->block.name, o->n);
+	if (rc == 0)
+		return BT_EXIT_OK;
+	bt_journal_rollback(c->j);
+	snprintf(c->err, sizeof(c->err), "journal %s: %s", c->block.journal, strerror(-rc));
+	return BT_EXIT_JOURNAL;
 }
 
 void bt_offline_free(struct bt_offline *o)

@@ -39,12 +39,10 @@ struct bt_offline {
  * the counts. BT_EXIT_OK otherwise (o->active when a repair is due). */
 int bt_offline_scan(struct bt_ctx *c, struct bt_offline *o, bool force, bool dry_run);
 
-/* Repairs the picked directories after the journal's replay up to upto,
- * leaving alone names that rows after upto touch (changed while this sync
- * ran: see raced.h), then moves offline_since on if it left none. BT_EXIT_* */
-int bt_offline_repair(struct bt_ctx *c, struct bt_offline *o, int64_t upto,
-		      void (*on_diff)(void *, enum bt_diff_kind, const char *, const char *),
-		      void *arg);
+/* Hands the picked directories to the recheck set (each compared one
+ * level deep with the live source by bt_reconcile, after the replay) and
+ * moves offline_since on, in one transaction. BT_EXIT_* */
+int bt_offline_queue(struct bt_ctx *c, struct bt_offline *o);
 
 /* After a full rescan that began at fs time began with btsootfs daemon_pid
  * running (0: none): every change before it is covered. */

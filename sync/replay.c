@@ -7,7 +7,12 @@
  *   2. compact (objects born and dead inside the batch vanish);
  *   3. namespace rows in seq order on the remote, skipping those at or
  *      below ns_done_seq (a killed run applied them), committing
- *      ns_done_seq after each one: every remote operation happens once;
+ *      ns_done_seq after each one: every remote operation happens once.
+ *      A row is applied only where the remote reflects the rows before
+ *      it: a row touching a name of the recheck set, or whose
+ *      precondition does not hold on the remote, is not applied; its
+ *      names join the recheck set, which the sync then compares with the
+ *      live source (reconcile.h);
  *   4. meanwhile fold every row into the dirty set (paths follow renames);
  *   5. data: each dirty file's journaled ranges, read from the source as it
  *      is now, whole through .btsoot/tmp + rename when new or mostly
@@ -29,6 +34,7 @@
 #include "btsoot/pathsafe.h"
 #include "dirty.h"
 #include "batch.h"
+#include "recheck.h"
 #include "replay.h"
 
 #define BATCH_ROWS 100000
@@ -60,7 +66,104 @@ static bool row_valid(const struct bt_op_rec *r)
  * a failing remote (ENOSPC, EIO...): the fix is a rescan, not a retry. */
 static bool diverged(int rc)
 {
-	return rc == -ENOENT || rc == -ENOTDIR || rc == -EISDIR || rc == -ENOTEMPTY;
+	return rc == -ENOENT || rc == -ENOTDIR || rc == -EISDIR || rc == -ENOTEMPTY ||
+	       rc == -ELOOP || rc == -EEXIST;
+}
+
+/* Adds rel to the recheck set, in memory and in the journal. */
+static int mark(struct bt_ctx *c, struct bt_recheck_set *rs, const char *rel, unsigned flags)
+{
+	unsigned had = bt_recheck_flags(rs, rel);
+	int rc;
+
+	if (had && (had | flags) == had)
+		return 0;
+	bt_debug("recheck %s%s", *rel ? rel : ".", flags & BT_RECHECK_CONTENT ? " (content)" : "");
+	rc = bt_recheck_set_add(rs, rel, flags);
+	return rc ? rc : bt_recheck_add(c->j, rel, flags);
+}
+
+/* The names a namespace row changes (a symlink's path2 is its target). */
+static bool two_names(const struct bt_op_rec *r)
+{
+	return r->op == BT_OP_RENAME || r->op == BT_OP_LINK;
+}
+
+static int mark_row(struct bt_ctx *c, struct bt_recheck_set *rs, const struct bt_op_rec *r)
+{
+	int rc = reserved(r->path) ? 0 : mark(c, rs, r->path, BT_RECHECK_DEEP);
+
+	if (rc == 0 && two_names(r) && !reserved(r->path2))
+		rc = mark(c, rs, r->path2, BT_RECHECK_DEEP);
+	return rc;
+}
+
+static bool touches(struct bt_recheck_set *rs, const char *rel)
+{
+	return bt_recheck_covers(rs, rel) || bt_recheck_below(rs, rel);
+}
+
+/* Whether the row must be turned into names to recheck. A plain rename of
+ * a directory above recheck names is applied (their names follow it):
+ * moving a big directory stays one rename. */
+static bool must_convert(struct bt_recheck_set *rs, const struct bt_op_rec *r, bool *follow)
+{
+	*follow = false;
+	if (rs->n == 0)
+		return false;
+	if (r->op == BT_OP_RENAME && !(r->len & RENAME_EXCHANGE) &&
+	    !bt_recheck_covers(rs, r->path) && !touches(rs, r->path2)) {
+		*follow = bt_recheck_below(rs, r->path);
+		return false;
+	}
+	return touches(rs, r->path) || (two_names(r) && touches(rs, r->path2));
+}
+
+/* What the remote holds at rel: 1 = something, 0 = nothing, -errno when
+ * the path to it does not lead there (a file or symlink in the way). */
+static int remote_has(struct bt_remote *rem, const char *rel)
+{
+	const char *leaf;
+	struct stat st;
+	int pfd = bt_open_parent(rem->rootfd, rel, &leaf), rc;
+
+	if (pfd < 0)
+		return pfd;
+	rc = fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 ? 1 : errno == ENOENT ? 0 : -errno;
+	close(pfd);
+	return rc;
+}
+
+/* The remote must hold what the row expects: the names it moves or links
+ * exist, the names it creates do not. Only the first row after
+ * ns_done_seq may have been applied already by a killed run; the remote
+ * operations themselves accept that state. 0, or -EEXIST / -ENOENT /
+ * another -errno meaning the remote diverged. */
+static int precondition(struct bt_remote *rem, const struct bt_op_rec *r)
+{
+	int has = remote_has(rem, r->path), has2;
+
+	if (has < 0)
+		return has;
+	switch (r->op) {
+	case BT_OP_CREATE:
+	case BT_OP_MKDIR:
+	case BT_OP_MKNOD:
+	case BT_OP_SYMLINK:
+		return has ? -EEXIST : 0;
+	case BT_OP_LINK:
+		has2 = remote_has(rem, r->path2);
+		return has2 < 0 ? has2 : !has ? -ENOENT : has2 ? -EEXIST : 0;
+	case BT_OP_RENAME:
+		has2 = remote_has(rem, r->path2);
+		if (has2 < 0)
+			return has2;
+		if (r->len & RENAME_EXCHANGE)
+			return has && has2 ? 0 : -ENOENT;
+		return has ? 0 : -ENOENT;
+	default:
+		return 0;
+	}
 }
 
 static int persist_ns(struct bt_ctx *c, int64_t seq, int step)
@@ -117,7 +220,7 @@ static dev_t source_rdev(struct bt_ctx *c, const char *rel)
 
 /* One namespace row on the remote. */
 static int apply_ns(struct bt_ctx *c, const struct bt_op_rec *r,
-		    struct bt_dirty_set *dirty, struct bt_replay_stats *st)
+		    struct bt_dirty_set *dirty)
 {
 	struct bt_remote *rem = &c->remote;
 	int rc;
@@ -147,13 +250,7 @@ static int apply_ns(struct bt_ctx *c, const struct bt_op_rec *r,
 	case BT_OP_RENAME:
 		if (r->len & RENAME_EXCHANGE)
 			return exchange(c, r);
-		rc = bt_remote_rename(rem, r->path, r->path2);
-		if (rc == -ENOENT) {
-			bt_warn("rename %s: not on the remote; the next sync rescans", r->path);
-			st->needs_rescan = true;
-			rc = 0;
-		}
-		return rc;
+		return bt_remote_rename(rem, r->path, r->path2);
 	case BT_OP_UNLINK:
 	case BT_OP_RMDIR:
 		return bt_remote_retire(rem, r->path);
@@ -170,8 +267,65 @@ static void say_error(struct bt_ctx *c, const char *what, const char *rel, int r
 		 bt_path_printable(rel, p, sizeof(p)), c->block.remote, strerror(-rc));
 }
 
+/* Persists a recheck set whose names followed a rename: rewritten whole
+ * (it is small) in the transaction that records the rename as done. */
+static int persist_followed(struct bt_ctx *c, struct bt_recheck_set *rs, int64_t seq)
+{
+	int rc = bt_journal_begin(c->j);
+
+	rc = rc ? rc : bt_recheck_clear(c->j);
+	for (size_t i = 0; rc == 0 && i < rs->n; i++)
+		rc = bt_recheck_add(c->j, rs->v[i].name, rs->v[i].flags);
+	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_SEQ, seq);
+	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_STEP, 0);
+	rc = rc ? rc : bt_journal_commit(c->j);
+	if (rc)
+		bt_journal_rollback(c->j);
+	return rc;
+}
+
+/* Applies one namespace row, or turns it into names to recheck. */
+static int replay_ns_row(struct bt_ctx *c, const struct bt_op_rec *r, int64_t done,
+			 struct bt_dirty_set *dirty, struct bt_recheck_set *rs,
+			 struct bt_replay_stats *st)
+{
+	bool follow, first = r->seq == done + 1;
+	size_t moved = 0;
+	int rc = 0;
+
+	if (must_convert(rs, r, &follow)) {
+		bt_debug("row %lld touches names to recheck: not applied", (long long)r->seq);
+		rc = mark_row(c, rs, r);
+		st->converted++;
+	} else {
+		rc = first ? 0 : precondition(&c->remote, r);
+		rc = rc ? rc : apply_ns(c, r, dirty);
+		if (diverged(rc)) {
+			char p[512];
+
+			bt_notice("%s %s: the remote does not hold what the journal expects; "
+				  "comparing it with the source", bt_op_name(r->op),
+				  bt_path_printable(r->path, p, sizeof(p)));
+			rc = mark_row(c, rs, r);
+			st->converted++;
+			follow = false;
+		} else if (rc == 0) {
+			st->ns_applied++;
+		}
+	}
+	if (rc < 0) {
+		say_error(c, bt_op_name(r->op), r->path, rc);
+		return rc;
+	}
+	if (follow)
+		rc = bt_recheck_set_rename(rs, r->path, r->path2, &moved);
+	if (rc == 0 && moved)
+		return persist_followed(c, rs, r->seq);
+	return rc ? rc : persist_ns(c, r->seq, 0);
+}
+
 static int namespace_phase(struct bt_ctx *c, struct bt_batch *b, struct bt_dirty_set *dirty,
-			   struct bt_replay_stats *st)
+			   struct bt_recheck_set *rs, struct bt_replay_stats *st)
 {
 	int64_t done = 0;
 	int rc;
@@ -183,14 +337,19 @@ static int namespace_phase(struct bt_ctx *c, struct bt_batch *b, struct bt_dirty
 		if (r->op == BT_OP_NONE)
 			continue;
 		if (!row_valid(r)) {
-			bt_warn("journal row %lld has an invalid path; skipped, next sync rescans",
+			bt_warn("journal row %lld has an invalid path; comparing the whole tree",
 				(long long)r->seq);
-			st->needs_rescan = true;
+			rc = mark(c, rs, "", BT_RECHECK_DEEP);
+			if (rc < 0)
+				return rc;
 			continue;
 		}
 		if (reserved(r->path) || (r->path2 && r->op != BT_OP_SYMLINK && reserved(r->path2))) {
-			if (r->op == BT_OP_RENAME)
-				st->needs_rescan = true; /* moved in or out of the reserved name */
+			/* Moved in or out of the reserved name: the other name
+			 * is compared with the source instead. */
+			rc = r->op == BT_OP_RENAME && r->seq > done ? mark_row(c, rs, r) : 0;
+			if (rc < 0)
+				return rc;
 			continue;
 		}
 		bt_debug("row %lld %s %s%s%s ino %llu off %lld len %lld mode %u", (long long)r->seq,
@@ -202,19 +361,7 @@ static int namespace_phase(struct bt_ctx *c, struct bt_batch *b, struct bt_dirty
 			return rc;
 		if (!is_namespace(r->op) || r->seq <= done)
 			continue;
-		rc = apply_ns(c, r, dirty, st);
-		if (diverged(rc)) {
-			bt_warn("%s %s: the remote does not hold what the journal expects; "
-				"a rescan follows", bt_op_name(r->op), r->path);
-			st->needs_rescan = true;
-			rc = 0;
-		}
-		if (rc < 0) {
-			say_error(c, bt_op_name(r->op), r->path, rc);
-			return rc;
-		}
-		st->ns_applied++;
-		rc = persist_ns(c, r->seq, 0);
+		rc = replay_ns_row(c, r, done, dirty, rs, st);
 		if (rc < 0)
 			return rc;
 	}
@@ -276,7 +423,8 @@ static bool appended_only(const struct bt_dirty *e, const struct bt_extents *cli
 }
 
 /* Copies one dirty file. 1 = done, 0 = source moved on (keep), <0 error. */
-static int copy_file(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_stats *st)
+static int copy_file(struct bt_ctx *c, struct bt_dirty *e, struct bt_recheck_set *rs,
+		     struct bt_replay_stats *st)
 {
 	struct bt_extents clip;
 	struct stat s;
@@ -322,10 +470,10 @@ static int copy_file(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_stat
 	bt_extents_free(&clip);
 	close(fd);
 	if (diverged(rc)) {
-		bt_warn("copy of %s: the remote does not hold its directory; a rescan follows",
-			e->path);
-		st->needs_rescan = true;
-		return 1;
+		bt_notice("copy of %s: the remote does not hold its directory; comparing it "
+			  "with the source", e->path);
+		rc = mark(c, rs, e->path, BT_RECHECK_DEEP | BT_RECHECK_CONTENT);
+		return rc ? rc : 1;
 	}
 	if (rc < 0) {
 		say_error(c, "copy of", e->path, rc);
@@ -335,19 +483,31 @@ static int copy_file(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_stat
 	return 1;
 }
 
-static int data_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_replay_stats *st)
+static int data_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_recheck_set *rs,
+		      struct bt_replay_stats *st)
 {
 	size_t n = d->n;
 
 	for (size_t i = 0; i < n; i++) {
 		struct bt_dirty *e = &d->v[i];
-		int rc;
+		int rc = 0;
 
-		if (e->flags & BT_DIRTY_LOST)
-			st->needs_rescan = true;
+		if (e->flags & BT_DIRTY_LOST) /* no name known for its data */
+			rc = mark(c, rs, "", BT_RECHECK_DEEP);
+		if (rc < 0)
+			return rc;
 		if (!e->path || !e->ext.n)
 			continue;
-		rc = copy_file(c, e, st);
+		if (bt_recheck_covers(rs, e->path)) {
+			/* Not written into a remote name of unknown state: the
+			 * comparison copies it, whatever its times say. */
+			bt_extents_clear(&e->ext);
+			rc = mark(c, rs, e->path, BT_RECHECK_DEEP | BT_RECHECK_CONTENT);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		rc = copy_file(c, e, rs, st);
 		if (rc < 0)
 			return rc;
 		if (rc == 1) {
@@ -358,10 +518,12 @@ static int data_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_replay
 				return rc;
 			continue;
 		}
-		/* Keep it for the next run; give up (and rescan) after a few. */
-		if (++e->tries > MAX_TRIES) {
-			st->needs_rescan = true;
+		/* Keep it for the next run; after a few, compare its name. */
+		if (++e->tries > MAX_TRIES) { /* lost track of it: compare everything */
+			rc = mark(c, rs, "", BT_RECHECK_DEEP);
 			bt_extents_clear(&e->ext);
+			if (rc < 0)
+				return rc;
 		} else {
 			st->deferred++;
 		}
@@ -386,7 +548,7 @@ static bool before(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
-static int set_one_meta(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_stats *st)
+static int set_one_meta(struct bt_ctx *c, struct bt_dirty *e, struct bt_recheck_set *rs)
 {
 	int fd = bt_open_beneath(c->srcfd, e->path, O_PATH, 0), rc;
 	struct stat s;
@@ -400,9 +562,8 @@ static int set_one_meta(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_s
 		 * Keep the flags until then, or the remote keeps, say, the 0700
 		 * a replayed MKDIR gave it. */
 		if (++e->tries > MAX_TRIES)
-			st->needs_rescan = true;
-		else
-			e->flags |= BT_DIRTY_CARRY;
+			return mark(c, rs, "", BT_RECHECK_DEEP);
+		e->flags |= BT_DIRTY_CARRY;
 		return 0;
 	}
 	if (S_ISREG(s.st_mode) && !before(&s.st_ctim, &c->changes_after)) {
@@ -417,16 +578,14 @@ static int set_one_meta(struct bt_ctx *c, struct bt_dirty *e, struct bt_replay_s
 	rc = bt_remote_set_meta(&c->remote, e->path, &s, fd,
 				e->flags & (BT_DIRTY_XATTR | BT_DIRTY_NEW));
 	close(fd);
-	if (rc == -ENOENT || rc == -ESTALE || rc == -ELOOP || rc == -ENOTDIR) {
-		st->needs_rescan = true; /* the remote disagrees on what is there */
-		return 0;
-	}
+	if (rc == -ENOENT || rc == -ESTALE || rc == -ELOOP || rc == -ENOTDIR)
+		return mark(c, rs, e->path, BT_RECHECK_DEEP); /* the remote disagrees */
 	if (rc < 0)
 		say_error(c, "metadata of", e->path, rc);
 	return rc;
 }
 
-static int meta_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_replay_stats *st)
+static int meta_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_recheck_set *rs)
 {
 	struct bt_dirty **order = malloc((d->n + 1) * sizeof(*order));
 	size_t n = 0;
@@ -436,11 +595,12 @@ static int meta_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_replay
 		return -ENOMEM;
 	for (size_t i = 0; i < d->n; i++)
 		if (d->v[i].path && !d->v[i].ext.n && !reserved(d->v[i].path) &&
-		    (d->v[i].flags & (BT_DIRTY_META | BT_DIRTY_XATTR | BT_DIRTY_DIR)))
+		    (d->v[i].flags & (BT_DIRTY_META | BT_DIRTY_XATTR | BT_DIRTY_DIR)) &&
+		    !bt_recheck_covers(rs, d->v[i].path)) /* compared anyway */
 			order[n++] = &d->v[i];
 	qsort(order, n, sizeof(*order), cmp_depth_desc);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = set_one_meta(c, order[i], st);
+		rc = set_one_meta(c, order[i], rs);
 	free(order);
 	return rc;
 }
@@ -508,8 +668,7 @@ static int load_pending(struct bt_ctx *c, struct bt_dirty_set *d)
 	return rc;
 }
 
-static int finish_batch(struct bt_ctx *c, int64_t end, struct bt_dirty_set *d,
-			struct bt_replay_stats *st)
+static int finish_batch(struct bt_ctx *c, int64_t end, struct bt_dirty_set *d)
 {
 	struct bt_batch keep = { 0 };
 	int rc = carry_over(d, &keep);
@@ -520,8 +679,6 @@ static int finish_batch(struct bt_ctx *c, int64_t end, struct bt_dirty_set *d,
 	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_SYNCED_SEQ, end);
 	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_SEQ, end);
 	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_STEP, 0);
-	if (rc == 0 && st->needs_rescan)
-		rc = bt_meta_set(c->j, BT_META_NEEDS_RESCAN, "1");
 	rc = rc ? rc : bt_journal_commit(c->j);
 	if (rc)
 		bt_journal_rollback(c->j);
@@ -530,7 +687,7 @@ static int finish_batch(struct bt_ctx *c, int64_t end, struct bt_dirty_set *d,
 }
 
 static int one_batch(struct bt_ctx *c, int64_t after, int64_t upto, int64_t *end,
-		     struct bt_replay_stats *st)
+		     struct bt_recheck_set *rs, struct bt_replay_stats *st)
 {
 	struct bt_batch b = { 0 };
 	struct bt_dirty_set d;
@@ -553,11 +710,11 @@ static int one_batch(struct bt_ctx *c, int64_t after, int64_t upto, int64_t *end
 		bt_meta_get_i64(c->j, BT_META_NS_DONE_SEQ, &applied);
 		st->dropped += bt_compact(b.v, b.n, applied);
 	}
-	rc = namespace_phase(c, &b, &d, st);
-	rc = rc ? rc : data_phase(c, &d, st);
-	rc = rc ? rc : meta_phase(c, &d, st);
+	rc = namespace_phase(c, &b, &d, rs, st);
+	rc = rc ? rc : data_phase(c, &d, rs, st);
+	rc = rc ? rc : meta_phase(c, &d, rs);
 	if (rc == 0)
-		rc = finish_batch(c, *end, &d, st);
+		rc = finish_batch(c, *end, &d);
 	if (rc < 0 && !c->err[0])
 		snprintf(c->err, sizeof(c->err), "replay of block '%s': %s", c->block.name,
 			 strerror(-rc));
@@ -569,18 +726,22 @@ out:
 
 int bt_replay(struct bt_ctx *c, int64_t upto, struct bt_replay_stats *st)
 {
-	int64_t synced = 0, pending = 0, end;
+	struct bt_recheck_set rs = { 0 };
+	int64_t synced = 0, end = 0;
 	int rc;
 
-	memset(st, 0, sizeof(*st));
 	bt_meta_get_i64(c->j, BT_META_SYNCED_SEQ, &synced);
-	bt_journal_stats(c->j, synced, &pending, &end);
+	rc = bt_recheck_set_load(&rs, c->j);
+	if (rc < 0) {
+		snprintf(c->err, sizeof(c->err), "reading journal %s: %s", c->block.journal,
+			 strerror(-rc));
+		return rc;
+	}
 	/* Always one pass, even with no rows: pending files may be waiting. */
 	do {
-		rc = one_batch(c, synced, upto, &end, st);
-		if (rc < 0)
-			return rc;
+		rc = one_batch(c, synced, upto, &end, &rs, st);
 		synced = end;
-	} while (synced < upto);
-	return 0;
+	} while (rc == 0 && synced < upto);
+	bt_recheck_set_free(&rs);
+	return rc;
 }

@@ -16,11 +16,15 @@ struct bt_replay_stats {
 	int64_t ns_applied;  /* namespace operations applied on the remote */
 	int64_t files;       /* files whose data was copied */
 	int64_t deferred;    /* files left for the next run (source moved on) */
-	bool needs_rescan;   /* something could not be followed: rescan next time */
+	int64_t converted;   /* rows turned into names to recheck, not applied */
 };
 
-/* Replays every committed row after synced_seq up to `upto`. Returns 0, or
- * -errno with c->err naming the path and the cause; rows not replayed stay. */
+/* Replays every committed row after synced_seq up to `upto`, adding to *st
+ * (zero it first). A row that touches a name of the journal's recheck set,
+ * or whose precondition does not hold on the remote, is not applied: its
+ * names join the recheck set, for bt_reconcile. Returns 0, or -errno with
+ * c->err naming the path and the cause (-EUCLEAN: a corrupt row or recheck
+ * entry); rows not replayed stay. */
 int bt_replay(struct bt_ctx *c, int64_t upto, struct bt_replay_stats *st);
 
 #endif

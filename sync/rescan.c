@@ -20,6 +20,7 @@
 #include "hashpool.h"
 #include "listing.h"
 #include "rescan.h"
+#include "strv.h"
 #include "xattrs.h"
 
 struct link_seen {
@@ -37,6 +38,8 @@ struct walk {
 	size_t nlinks, caplinks;
 	time_t last_progress;
 	bool shallow; /* compare one directory's entries, not what is below */
+	bool partial; /* bt_rescan_names: other names of a hard link lie outside */
+	bool seeded;  /* ... and have been looked for */
 };
 
 static const char *const kind_names[] = {
@@ -116,6 +119,8 @@ static void remember_link(struct walk *w, const struct stat *st, const char *rel
 }
 
 static int walk_dir(struct walk *w, const char *rel);
+static void seed_links(struct walk *w);
+static int rewrite_linked(struct walk *w, const char *rel, const struct stat *s);
 
 /* Owner, mode, times and (except on symlinks) xattrs of the source entry. */
 static int meta_from_source(struct walk *w, const char *rel, const struct stat *st)
@@ -126,6 +131,11 @@ static int meta_from_source(struct walk *w, const char *rel, const struct stat *
 	if (fd >= 0)
 		close(fd);
 	return rc;
+}
+
+static bool must_copy(struct walk *w, const char *rel)
+{
+	return w->o->must_copy && w->o->must_copy(w->o->names_arg, rel);
 }
 
 /* Creates rel on the remote like the source entry (st). Source read
@@ -144,9 +154,11 @@ static int create(struct walk *w, const char *rel, const struct stat *st)
 		return rc ? rc : meta_from_source(w, rel, st);
 	}
 	if (S_ISREG(st->st_mode)) {
+		if (w->partial && st->st_nlink > 1 && !w->seeded)
+			seed_links(w);
 		first = st->st_nlink > 1 ? first_link(w, st) : NULL;
 		if (first && strcmp(first, rel) && bt_remote_link(w->r, first, rel) == 0)
-			return 0;
+			return must_copy(w, rel) ? rewrite_linked(w, rel, st) : 0;
 		fd = bt_open_file_beneath(w->srcfd, rel);
 		if (fd == -ENOENT)
 			return 0; /* deleted meanwhile; its journal row will come */
@@ -370,25 +382,65 @@ static int judge_hashes(struct dir_walk *d)
 	return rc;
 }
 
+/* The content of rel again, for journaled writes that may have kept size
+ * and times: a hard-linked file in place (its other names see it), any
+ * other through a fresh copy (the old one goes to the trash). */
+static int copy_content(struct walk *w, const char *rel, const struct stat *s,
+			const struct stat *r)
+{
+	int rc;
+
+	if (s->st_nlink > 1 && S_ISREG(r->st_mode) && r->st_nlink > 1)
+		rc = rewrite_linked(w, rel, s);
+	else
+		rc = create(w, rel, s);
+	w->st->repaired += rc == 0;
+	return rc;
+}
+
+/* A name of a hard-linked file whose first name (first) was met before, in
+ * this walk or, for a partial walk, outside it: the remote name must be a
+ * link of the same inode. */
+static int compare_linked(struct walk *w, const char *rel, const char *first,
+			  const struct stat *s, const struct stat *r)
+{
+	struct stat fr;
+	int fd = bt_open_beneath(w->r->rootfd, first, O_PATH, 0), rc = 0;
+	bool linked = fd >= 0 && fstat(fd, &fr) == 0 && fr.st_ino == r->st_ino;
+
+	if (fd >= 0)
+		close(fd);
+	if (!linked) {
+		diff(w, BT_DIFF_CONTENT, rel, "not hard-linked to %s on the remote", first);
+		if (!w->o->repair)
+			return 0;
+		rc = recopy(w, rel, s);
+	}
+	if (rc == 0 && must_copy(w, rel)) {
+		diff(w, BT_DIFF_CONTENT, rel, "written since the remote copy was made");
+		rc = w->o->repair ? rewrite_linked(w, rel, s) : 0;
+	}
+	return rc; /* else the first name was compared already */
+}
+
 static int compare_file(struct dir_walk *d, const char *name, const char *rel,
 			const struct stat *s, const struct stat *r)
 {
 	struct walk *w = d->w;
-	const char *first = s->st_nlink > 1 ? first_link(w, s) : NULL;
+	const char *first = NULL;
 
-	if (first) {
-		struct stat fr;
-		int fd = bt_open_beneath(w->r->rootfd, first, O_PATH, 0);
-		bool linked = fd >= 0 && fstat(fd, &fr) == 0 && fr.st_ino == r->st_ino;
-
-		if (fd >= 0)
-			close(fd);
-		if (linked)
-			return 0; /* the first name was compared already */
-		diff(w, BT_DIFF_CONTENT, rel, "not hard-linked to %s on the remote", first);
-		return w->o->repair ? recopy(w, rel, s) : 0;
+	if (s->st_nlink > 1) {
+		if (w->partial && !w->seeded)
+			seed_links(w);
+		first = first_link(w, s);
 	}
+	if (first && strcmp(first, rel))
+		return compare_linked(w, rel, first, s, r);
 	remember_link(w, s, rel);
+	if (must_copy(w, rel)) {
+		diff(w, BT_DIFF_CONTENT, rel, "written since the remote copy was made");
+		return w->o->repair ? copy_content(w, rel, s, r) : 0;
+	}
 	if (s->st_size != r->st_size) {
 		diff(w, BT_DIFF_SIZE, rel, "source %lld remote %lld", (long long)s->st_size,
 		     (long long)r->st_size);
@@ -686,6 +738,179 @@ int bt_rescan_dirs(struct bt_remote *r, int srcfd, char *const *rels, size_t n,
 			break;
 		}
 	}
+	for (size_t i = 0; i < w.nlinks; i++)
+		free(w.links[i].rel);
+	free(w.links);
+	return rc;
+}
+
+/* One source directory of the link search: its multi-link files with a
+ * trusted name are remembered, its subdirectories queued. */
+static int seed_dir(struct walk *w, const char *rel, struct bt_strv *todo)
+{
+	struct bt_listing l;
+	struct stat st;
+	int dfd, rc = bt_listing_read(w->srcfd, rel, &l);
+
+	if (rc < 0)
+		return rc == -ENOENT || rc == -ENOTDIR ? 0 : rc;
+	dfd = bt_open_beneath(w->srcfd, rel, O_PATH | O_DIRECTORY, 0);
+	for (size_t i = 0; dfd >= 0 && rc == 0 && i < l.n; i++) {
+		char *sub;
+
+		if (fstatat(dfd, l.names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (!S_ISDIR(st.st_mode) && !(S_ISREG(st.st_mode) && st.st_nlink > 1))
+			continue;
+		if (!(sub = bt_path_join(rel, l.names[i]))) {
+			rc = -ENOMEM;
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = bt_strv_push(todo, sub);
+		} else if (w->o->trusted(w->o->names_arg, sub)) {
+			remember_link(w, &st, sub);
+		}
+		free(sub);
+	}
+	if (dfd >= 0)
+		close(dfd);
+	bt_listing_free(&l);
+	return rc;
+}
+
+/* The other names of hard-linked files, outside a partial walk: one stat
+ * walk of the source, the first time a partial walk needs them. Without
+ * them a name would be copied on its own, cut off from its links. */
+static void seed_links(struct walk *w)
+{
+	struct bt_strv todo = { 0 };
+	int rc = bt_strv_push(&todo, "");
+
+	w->seeded = true;
+	if (!w->o->trusted)
+		return bt_strv_free(&todo);
+	bt_debug("looking for the other names of hard-linked files in the source");
+	while (rc == 0 && todo.n) {
+		char *rel = todo.v[--todo.n];
+
+		rc = seed_dir(w, rel, &todo);
+		free(rel);
+	}
+	bt_strv_free(&todo);
+}
+
+/* The metadata of a walked name's directory, after repairs inside it. */
+static int parent_times(struct walk *w, struct dir_walk *d)
+{
+	struct stat s, r;
+
+	if (fstat(d->sdir, &s) < 0 || fstat(d->rdir, &r) < 0 ||
+	    !meta_differs(w, &(struct both){ d->sdir, d->rdir, NULL }, d->rel, &s, &r, true) ||
+	    !w->o->repair)
+		return 0;
+	return fix_meta(w, d->rel, &s);
+}
+
+/* One name of bt_rescan_names, from its parent directories. */
+static int rescan_one(struct walk *w, const char *rel, bool deep)
+{
+	struct dir_walk d = { .w = w, .sdir = -1, .rdir = -1 };
+	char *parent = bt_path_dirname(rel);
+	const char *leaf = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+	int64_t repaired = w->st->repaired;
+	struct stat s;
+	int rc;
+
+	if (!parent)
+		return -ENOMEM;
+	d.rel = parent;
+	d.sdir = bt_open_beneath(w->srcfd, parent, O_PATH | O_DIRECTORY, 0);
+	d.rdir = d.sdir < 0 ? -1 : bt_open_beneath(w->r->rootfd, parent, O_PATH | O_DIRECTORY, 0);
+	rc = d.sdir < 0 ? d.sdir : d.rdir < 0 ? d.rdir : 0;
+	if (rc == 0) {
+		w->shallow = !deep;
+		rc = visit(&d, leaf, true, true);
+		if (rc == 0 && d.npairs)
+			rc = judge_hashes(&d);
+		/* A directory compared alone: its entries too, one level. */
+		if (rc == 0 && !deep && fstatat(d.sdir, leaf, &s, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(s.st_mode))
+			rc = shallow_dir(w, rel);
+		/* Repairs in it changed the remote directory's times. */
+		if (rc == 0 && w->st->repaired != repaired)
+			rc = parent_times(w, &d);
+	}
+	for (size_t p = 0; p < d.npairs; p++)
+		free(d.pairs[p].rel);
+	free(d.pairs);
+	free(d.jobs);
+	if (d.sdir >= 0)
+		close(d.sdir);
+	if (d.rdir >= 0)
+		close(d.rdir);
+	free(parent);
+	return rc;
+}
+
+/* The whole tree from the root, like bt_rescan, or its entries only. */
+static int rescan_root(struct walk *w, bool deep)
+{
+	struct stat s, rs;
+	int rc;
+
+	w->shallow = !deep;
+	if (!deep)
+		return shallow_dir(w, "");
+	rc = walk_dir(w, "");
+	if (rc == 0 && fstat(w->srcfd, &s) == 0 && fstat(w->r->rootfd, &rs) == 0 &&
+	    meta_differs(w, &(struct both){ w->srcfd, w->r->rootfd, NULL }, "", &s, &rs, true) &&
+	    w->o->repair) {
+		rc = bt_remote_set_meta(w->r, "", &s, w->srcfd, true);
+		w->st->repaired += rc == 0;
+	}
+	return rc;
+}
+
+/* Not a directory on one side, or a symlink on the way there. */
+static bool parent_diverged(int rc)
+{
+	return rc == -ENOENT || rc == -ENOTDIR || rc == -ELOOP;
+}
+
+int bt_rescan_names(struct bt_remote *r, int srcfd, char *const *rels, const bool *deep,
+		    size_t n, const struct bt_rescan_opts *o, struct bt_rescan_stats *st,
+		    size_t *failed_at)
+{
+	/* The whole tree alone needs no other names. */
+	struct walk w = { .r = r, .srcfd = srcfd, .o = o, .st = st,
+			  .partial = !(n == 1 && !*rels[0] && deep[0]) };
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		char *rel = strdup(rels[i]);
+		bool d = deep[i];
+
+		rc = rel ? 0 : -ENOMEM;
+		while (rc == 0) {
+			char *up;
+
+			rc = *rel ? rescan_one(&w, rel, d) : rescan_root(&w, d);
+			if (!*rel || !parent_diverged(rc))
+				break;
+			/* The path to it is not what the source has: compare
+			 * from the directory above, whole. */
+			bt_debug("compare %s: its directory differs; comparing %s", rel,
+				 strchr(rel, '/') ? "its parent" : "the root");
+			up = bt_path_dirname(rel);
+			free(rel);
+			rel = up;
+			rc = rel ? 0 : -ENOMEM;
+			d = true;
+		}
+		free(rel);
+		if (rc < 0)
+			*failed_at = i;
+	}
+	progress(&w, true);
 	for (size_t i = 0; i < w.nlinks; i++)
 		free(w.links[i].rel);
 	free(w.links);

@@ -56,6 +56,14 @@ struct bt_rescan_opts {
 	 * journal. */
 	bool (*leave)(void *leave_arg, const char *rel);
 	void *leave_arg;
+	/* bt_rescan_names: regular files this says yes to are copied whatever
+	 * their size and times say (journaled writes changed them); and
+	 * `trusted` says which names outside the walk mirror their source
+	 * entry, so a hard-linked file met in the walk is linked to them.
+	 * NULL: none / no other name is trusted. */
+	bool (*must_copy)(void *arg, const char *rel);
+	bool (*trusted)(void *arg, const char *rel);
+	void *names_arg;
 };
 
 struct bt_rescan_stats {
@@ -89,5 +97,17 @@ int bt_rescan(struct bt_remote *r, int srcfd, const struct bt_rescan_opts *o,
 int bt_rescan_dirs(struct bt_remote *r, int srcfd, char *const *rels, size_t n,
 		   const struct bt_rescan_opts *o, struct bt_rescan_stats *st,
 		   size_t *failed_at);
+
+/* Compares (with o->repair: repairs) each name rels[i] of n, in one walk:
+ * deep[i] true: the entry and everything below it; false: the entry and,
+ * for a directory, its entries one level deep. "" is the root. A name whose
+ * parent is not a directory on either side (gone, or a file or a symlink
+ * in the way on the remote) is compared from the nearest ancestor that is,
+ * deep. The first hard-linked file met triggers one stat walk of the
+ * source for the other names of each multi-link inode that o->trusted
+ * accepts. Adds to *st; on error *failed_at is the name it stopped at. */
+int bt_rescan_names(struct bt_remote *r, int srcfd, char *const *rels, const bool *deep,
+		    size_t n, const struct bt_rescan_opts *o, struct bt_rescan_stats *st,
+		    size_t *failed_at);
 
 #endif

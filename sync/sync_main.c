@@ -24,6 +24,7 @@
 #include "plan.h"
 #include "safety.h"
 #include "replay.h"
+#include "reconcile.h"
 #include "rescan.h"
 
 struct args {
@@ -68,9 +69,18 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return bt_cli_parse(&a->cli, argc, argv, extra, "vn", sync_opt, a);
 }
 
+static int find_root(const char *path, unsigned flags, void *arg)
+{
+	if (!*path && (flags & BT_RECHECK_DEEP))
+		*(bool *)arg = true;
+	return 0;
+}
+
 /* Why the journal cannot be trusted alone, or NULL. */
 static const char *rescan_reason(struct bt_ctx *c)
 {
+	bool whole = false;
+
 	char buf[32], path[PATH_MAX + 32];
 	int64_t v = 0;
 
@@ -88,6 +98,8 @@ static const char *rescan_reason(struct bt_ctx *c)
 	if (bt_meta_get(c->j, BT_META_STATE, buf, sizeof(buf)) == 0 &&
 	    !strcmp(buf, "mounted") && bt_ctx_daemon_pid(c) == 0)
 		return "btsootfs stopped uncleanly";
+	if (bt_recheck_read(c->j, find_root, &whole) == 0 && whole)
+		return "an earlier sync could not follow the journal";
 	return NULL;
 }
 
@@ -98,37 +110,9 @@ static void print_diff(void *arg, enum bt_diff_kind kind, const char *rel,
 		fprintf(stderr, "btsoot-sync: %s %s %s\n", bt_diff_kind_name(kind), rel, detail);
 }
 
-/* The journal up to s0 is covered by a rescan that saw `entries`. */
-static int mark_reconciled(struct bt_ctx *c, int64_t s0, int64_t entries)
-{
-	char path[PATH_MAX + 32];
-	int rc;
-
-	rc = bt_journal_begin(c->j);
-	rc = rc ? rc : bt_journal_prune(c->j, s0);
-	rc = rc ? rc : bt_pending_replace(c->j, NULL, 0);
-	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_SYNCED_SEQ, s0);
-	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_SEQ, s0);
-	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_STEP, 0);
-	rc = rc ? rc : bt_meta_set(c->j, BT_META_FIRST_SYNC, "1");
-	rc = rc ? rc : bt_meta_set(c->j, BT_META_NEEDS_RESCAN, "0");
-	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_MIRROR_ENTRIES, entries);
-	if (rc == 0 && bt_ctx_daemon_pid(c) == 0)
-		rc = bt_meta_set(c->j, BT_META_STATE, "clean");
-	rc = rc ? rc : bt_journal_commit(c->j);
-	if (rc < 0) {
-		bt_journal_rollback(c->j);
-		snprintf(c->err, sizeof(c->err), "journal %s: %s", c->block.journal,
-			 strerror(-rc));
-		return BT_EXIT_JOURNAL;
-	}
-	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", c->block.state);
-	unlink(path);
-	return BT_EXIT_OK;
-}
-
 /* Full mirror by rescan, after a report-only pass that refuses a repair
- * deleting too much of the remote (unless --force). */
+ * deleting too much of the remote (unless --force). The report pass, when
+ * it finds nothing to fix, is the rescan. */
 static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 {
 	struct bt_rescan_opts o = {
@@ -139,30 +123,73 @@ static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 	struct bt_rescan_stats st = { .differences = 1 };
 	struct timespec began;
 	int daemon_pid = bt_ctx_daemon_pid(c);
-	int64_t s0 = 0;
+	int64_t s_a = 0;
 	int rc;
 
 	if (!a->cli.quiet)
 		bt_notice("block '%s': %s; reconciling by rescan", c->block.name, why);
-	bt_journal_max_seq(c->j, &s0);
 	bt_fs_now(c->block.state, &began);
-	if (!a->force && (rc = bt_check_rescan(c, &st)))
+	rc = bt_reconcile_start(c, &s_a);
+	if (rc == 0 && !a->force)
+		rc = bt_check_rescan(c, &st);
+	else if (rc < 0)
+		rc = bt_exit_for_errno(rc);
+	if (rc)
 		return rc;
-	if (st.differences || st.errors) {
-		rc = bt_rescan(&c->remote, c->srcfd, &o, &st);
-		if (rc < 0) {
-			snprintf(c->err, sizeof(c->err), "rescan of block '%s' stopped: %s",
-				 c->block.name, strerror(-rc));
-			return bt_exit_for_errno(rc);
-		}
-	}
-	rc = mark_reconciled(c, s0, st.entries);
-	if (rc == 0) /* changes made while unmounted are covered too */
-		bt_offline_covered(c, &began, daemon_pid);
-	if (rc == 0 && !a->cli.quiet)
+	if (st.differences || st.errors)
+		rc = bt_reconcile_all(c, &o, &st);
+	else
+		rc = bt_reconcile_covered(c, s_a, &st);
+	if (rc < 0)
+		return rc == -ENOMEM ? BT_EXIT_INTERNAL : bt_exit_for_errno(rc);
+	/* changes made while unmounted are covered too */
+	bt_offline_covered(c, &began, daemon_pid);
+	if (!a->cli.quiet)
 		bt_notice("block '%s': rescan saw %" PRId64 " entries, fixed %" PRId64
 			  " differences", c->block.name, st.entries, st.repaired);
-	return rc;
+	return BT_EXIT_OK;
+}
+
+/* Compares the names the replay could not apply rows to, and those the
+ * offline pass picked, with the live source; replays the rows that raced
+ * that, and again, a few rounds at most: what changes during every round
+ * is left to the next sync. */
+static int reconcile_rounds(struct bt_ctx *c, struct args *a, struct bt_replay_stats *rst)
+{
+	struct bt_rescan_opts o = {
+		.mode = BT_CMP_QUICK, .repair = true,
+		.on_diff = print_diff, .arg = &a->verbose,
+	};
+	struct bt_rescan_stats st = { 0 };
+	int64_t fixed = 0, upto = 0;
+	size_t left = 0;
+	int rc = 0;
+
+	for (int round = 0; round < 3; round++) {
+		memset(&st, 0, sizeof(st));
+		rc = bt_reconcile(c, &o, &st, &left);
+		fixed += st.repaired;
+		if (rc < 0 || left == 0)
+			break;
+		bt_journal_max_seq(c->j, &upto);
+		rc = bt_replay(c, upto, rst);
+		if (rc < 0)
+			break;
+	}
+	if (rc == -EUCLEAN) {
+		c->journal_corrupt = true;
+		snprintf(c->err, sizeof(c->err), "journal %s: a row is corrupt", c->block.journal);
+		return BT_EXIT_JOURNAL;
+	}
+	if (rc < 0)
+		return rc == -ENOMEM ? BT_EXIT_INTERNAL : bt_exit_for_errno(rc);
+	if (fixed && !a->cli.quiet)
+		bt_notice("block '%s': compared names the journal could not vouch for; fixed %"
+			  PRId64 " differences", c->block.name, fixed);
+	if (left)
+		bt_notice("block '%s': %zu names kept changing during this sync; the next "
+			  "sync compares them", c->block.name, left);
+	return BT_EXIT_OK;
 }
 
 /* See bt_ctx.changes_after. */
@@ -225,13 +252,13 @@ static int replay_journal(struct bt_ctx *c, struct args *a, bool skip_offline,
 	if (rc < 0)
 		return rc == -ENOMEM ? BT_EXIT_INTERNAL : bt_exit_for_errno(rc);
 	bt_mirror_entries_add(c, plan.created - plan.died_young - plan.deleted);
+	rc = bt_offline_queue(c, off);
+	rc = rc ? rc : reconcile_rounds(c, a, st);
+	if (rc)
+		return rc;
 	bt_meta_set_i64(c->j, BT_META_LAST_SYNC, (int64_t)time(NULL));
 	bt_meta_set_i64(c->j, BT_META_LAST_SYNC_BYTES, c->remote.st.bytes_written);
-	/* Something could not be followed: reconcile now rather than at the
-	 * next cron run (that covers the offline changes too). */
-	if (st->needs_rescan)
-		return rescan(c, a, "some changes could not be followed");
-	return bt_offline_repair(c, off, upto, print_diff, &a->verbose);
+	return BT_EXIT_OK;
 }
 
 static int sync_block(struct bt_ctx *c, struct args *a)

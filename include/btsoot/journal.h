@@ -187,6 +187,30 @@ int bt_pending_read(struct bt_journal *j,
 int bt_pending_replace(struct bt_journal *j, const struct bt_op_rec *recs,
 		       size_t n);
 
+/* ---- recheck: names whose remote state the journal no longer vouches for ----
+ *
+ * recheck(path BLOB PRIMARY KEY, flags, crc), owned by btsoot-sync. A name
+ * is here when a pass that read the live source (rescan, verify --repair,
+ * the offline repair) raced a journal row touching it, when a row could not
+ * be applied as an operation (the remote did not hold what the row
+ * expects), or when a row touched a name already here. Such a name is never
+ * changed on the remote by replaying a row: the sync compares it with the
+ * live source instead (sync/reconcile.h). "" is the whole tree. */
+enum bt_recheck_flags {
+	BT_RECHECK_DEEP = 1,    /* everything below the name, not just its entries */
+	BT_RECHECK_CONTENT = 2, /* a regular file there is copied whatever its
+				 * size and times say (journaled writes) */
+};
+
+/* Adds path, or ORs flags into its entry. 0 or -errno. */
+int bt_recheck_add(struct bt_journal *j, const char *path, unsigned flags);
+/* Calls cb for every entry in path order; -EUCLEAN for an entry whose
+ * checksum does not match. 0 when the table is missing (older journal). */
+int bt_recheck_read(struct bt_journal *j,
+		    int (*cb)(const char *path, unsigned flags, void *arg), void *arg);
+int bt_recheck_remove(struct bt_journal *j, const char *path);
+int bt_recheck_clear(struct bt_journal *j);
+
 /* Test hooks: run raw SQL / checkpoint the WAL into the main file. */
 int bt_journal_exec_for_tests(struct bt_journal *j, const char *sql);
 int bt_journal_exec_checkpoint_for_tests(struct bt_journal *j);

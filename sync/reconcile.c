@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The reconciling passes (contract and rule in reconcile.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <time.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "btsoot/log.h"
+#include "btsoot/pathsafe.h"
+#include "raced.h"
+#include "recheck.h"
+#include "reconcile.h"
+
+/* Has btsootfs commit what it queued: every change made before this call
+ * is then a committed row. */
+static void settle(struct bt_ctx *c)
+{
+	int rc = bt_ctx_flush_daemon(c, 5000);
+
+	if (rc < 0 && rc != -ESRCH)
+		bt_warn("block '%s': btsootfs did not commit its queue (%s); its last "
+			"second of changes is compared at the next sync", c->block.name,
+			strerror(-rc));
+}
+
+/* BTSOOT_PAUSE_BEFORE_RECONCILE=FILE (or the older name
+ * BTSOOT_PAUSE_BEFORE_OFFLINE_REPAIR): creates FILE once the pass has taken
+ * its journal position and waits (up to a minute) until it is removed, so
+ * a test can change the source exactly between that and the walk. */
+static void pause_for_tests(void)
+{
+	const char *f = getenv("BTSOOT_PAUSE_BEFORE_RECONCILE");
+	struct timespec pause = { 0, 20 * 1000000L };
+	int fd;
+
+	if (!f || !*f)
+		f = getenv("BTSOOT_PAUSE_BEFORE_OFFLINE_REPAIR");
+	if (!f || !*f || (fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return;
+	close(fd);
+	for (int i = 0; i < 3000 && access(f, F_OK) == 0; i++)
+		nanosleep(&pause, NULL);
+}
+
+struct window {
+	struct bt_raced *walked; /* the names the pass compared */
+	struct bt_recheck_set *out;
+};
+
+static bool is_namespace(int op)
+{
+	return op >= BT_OP_CREATE && op <= BT_OP_RMDIR;
+}
+
+static int add_deep(const char *name, void *arg)
+{
+	return bt_recheck_set_add(arg, name, BT_RECHECK_DEEP);
+}
+
+/* rel or a directory above it was compared (touches() of raced.h without
+ * "holding a compared entry"). */
+static bool at_or_below(struct bt_raced *walked, const char *rel)
+{
+	size_t len = strlen(rel);
+	char key[len + 1];
+
+	if (walked->all)
+		return true;
+	memcpy(key, rel, len + 1);
+	for (;;) {
+		char *slash;
+
+		if (bt_raced_named(walked, key))
+			return true;
+		if (!*key)
+			return false;
+		slash = strrchr(key, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			*key = '\0';
+	}
+}
+
+/* A row after the pass's start: its names join the recheck set when it
+ * touches a compared name. A plain rename of a directory above compared
+ * names is left to the replay, which applies it and moves those names
+ * along (a big directory moved during a long pass is not copied again). */
+static int window_row(const struct bt_op_rec *r, void *arg)
+{
+	struct window *w = arg;
+	bool two = r->op == BT_OP_RENAME || r->op == BT_OP_LINK;
+	bool hit1, hit2 = false;
+	int rc = 0;
+
+	if (!is_namespace(r->op))
+		return 0;
+	if (!bt_path_valid(r->path) || (two && (!r->path2 || !bt_path_valid(r->path2))))
+		return bt_recheck_set_add(w->out, "", BT_RECHECK_DEEP);
+	if (!bt_raced_touches(w->walked, r->path) &&
+	    !(two && bt_raced_touches(w->walked, r->path2)))
+		return 0;
+	hit1 = at_or_below(w->walked, r->path);
+	hit2 = two && (at_or_below(w->walked, r->path2) ||
+		       bt_raced_touches(w->walked, r->path2));
+	if (r->op == BT_OP_RENAME && !(r->len & RENAME_EXCHANGE) && !hit1 && !hit2)
+		return bt_raced_each_below(w->walked, r->path, add_deep, w->out);
+	rc = bt_recheck_set_add(w->out, r->path, BT_RECHECK_DEEP);
+	if (rc == 0 && two)
+		rc = bt_recheck_set_add(w->out, r->path2, BT_RECHECK_DEEP);
+	return rc;
+}
+
+/* The recheck set after a pass: what it did not compare, and the names of
+ * rows after `after` that raced it. */
+static int window(struct bt_ctx *c, int64_t after, struct bt_raced *walked,
+		  struct bt_recheck_set *keep)
+{
+	struct window w = { walked, keep };
+
+	return bt_journal_read(c->j, after, INT64_MAX, 0, window_row, &w);
+}
+
+static int store_set(struct bt_ctx *c, struct bt_recheck_set *s)
+{
+	int rc = bt_recheck_clear(c->j);
+
+	bt_recheck_set_sort(s);
+	for (size_t i = 0; rc == 0 && i < s->n; i++)
+		rc = bt_recheck_add(c->j, s->v[i].name, s->v[i].flags);
+	return rc;
+}
+
+/* The journal up to s_a is covered by the walk; the rest is next. */
+static int mark_covered(struct bt_ctx *c, int64_t s_a, const struct bt_rescan_stats *st,
+			struct bt_recheck_set *keep)
+{
+	int rc = bt_journal_begin(c->j);
+
+	rc = rc ? rc : bt_journal_prune(c->j, s_a);
+	rc = rc ? rc : bt_pending_replace(c->j, NULL, 0);
+	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_SYNCED_SEQ, s_a);
+	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_SEQ, s_a);
+	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_STEP, 0);
+	rc = rc ? rc : bt_meta_set(c->j, BT_META_FIRST_SYNC, "1");
+	rc = rc ? rc : bt_meta_set(c->j, BT_META_NEEDS_RESCAN, "0");
+	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_MIRROR_ENTRIES, st->entries);
+	rc = rc ? rc : store_set(c, keep);
+	if (rc == 0 && bt_ctx_daemon_pid(c) == 0)
+		rc = bt_meta_set(c->j, BT_META_STATE, "clean");
+	rc = rc ? rc : bt_journal_commit(c->j);
+	if (rc < 0)
+		bt_journal_rollback(c->j);
+	return rc;
+}
+
+static int journal_error(struct bt_ctx *c, int rc)
+{
+	snprintf(c->err, sizeof(c->err), "journal %s: %s", c->block.journal, strerror(-rc));
+	return rc;
+}
+
+int bt_reconcile_start(struct bt_ctx *c, int64_t *s_a)
+{
+	int rc;
+
+	settle(c);
+	rc = bt_journal_max_seq(c->j, s_a);
+	return rc < 0 ? journal_error(c, rc) : 0;
+}
+
+int bt_reconcile_covered(struct bt_ctx *c, int64_t s_a, const struct bt_rescan_stats *st)
+{
+	struct bt_recheck_set keep = { 0 };
+	struct bt_raced all = { .all = true };
+	char path[PATH_MAX + 32];
+	int rc;
+
+	settle(c);
+	rc = window(c, s_a, &all, &keep);
+	rc = rc ? rc : mark_covered(c, s_a, st, &keep);
+	if (rc == 0 && keep.n)
+		bt_notice("block '%s': %zu names changed while it was compared; they are "
+			  "compared again", c->block.name, keep.n);
+	bt_recheck_set_free(&keep);
+	if (rc < 0)
+		return journal_error(c, rc);
+	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", c->block.state);
+	unlink(path);
+	return 0;
+}
+
+int bt_reconcile_all(struct bt_ctx *c, const struct bt_rescan_opts *o,
+		     struct bt_rescan_stats *st)
+{
+	int64_t s_a = 0;
+	int rc = bt_reconcile_start(c, &s_a);
+
+	if (rc < 0)
+		return rc;
+	pause_for_tests();
+	rc = bt_rescan(&c->remote, c->srcfd, o, st);
+	if (rc < 0) {
+		snprintf(c->err, sizeof(c->err), "comparing block '%s' with its source "
+			 "stopped: %s", c->block.name, strerror(-rc));
+		return rc;
+	}
+	return bt_reconcile_covered(c, s_a, st);
+}
+
+static int64_t synced(struct bt_ctx *c)
+{
+	int64_t v = 0;
+
+	bt_meta_get_i64(c->j, BT_META_SYNCED_SEQ, &v);
+	return v;
+}
+
+struct names {
+	struct bt_recheck_set *set; /* the recheck set before the pass */
+	struct bt_raced *busy;      /* names rows not yet replayed touch */
+};
+
+static bool must_copy(void *arg, const char *rel)
+{
+	struct names *n = arg;
+
+	return bt_recheck_flags(n->set, rel) & BT_RECHECK_CONTENT;
+}
+
+static bool trusted(void *arg, const char *rel)
+{
+	struct names *n = arg;
+
+	return !bt_recheck_covers(n->set, rel) && !bt_raced_touches(n->busy, rel);
+}
+
+/* The names to walk: every entry not below a deep one (that one's walk
+ * covers it), in path order, so parents come first. */
+static int walk_list(struct bt_recheck_set *s, struct bt_strv *names, bool **deep)
+{
+	bt_recheck_set_sort(s);
+	*deep = calloc(s->n + 1, sizeof(**deep));
+	if (!*deep)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n; i++) {
+		const char *rel = s->v[i].name;
+		bool under = false;
+
+		for (size_t k = 0; k < names->n && !under; k++)
+			under = (*deep)[k] && strcmp(names->v[k], rel) &&
+				bt_path_is_under(rel, names->v[k]);
+		if (under)
+			continue;
+		(*deep)[names->n] = s->v[i].flags & BT_RECHECK_DEEP;
+		if (bt_strv_push(names, rel) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Compares the walk list, leaving what busy rows touch. */
+static int compare_names(struct bt_ctx *c, struct bt_recheck_set *set,
+			 const struct bt_rescan_opts *base, struct bt_rescan_stats *st,
+			 struct bt_strv *names)
+{
+	struct bt_raced busy;
+	struct names arg = { set, &busy };
+	struct bt_rescan_opts o = *base;
+	bool *deep = NULL;
+	size_t at = 0;
+	int rc;
+
+	pause_for_tests();
+	rc = bt_raced_load(&busy, c->j, synced(c), true);
+	rc = rc ? rc : walk_list(set, names, &deep);
+	if (rc < 0) {
+		bt_raced_free(&busy);
+		free(deep);
+		return journal_error(c, rc);
+	}
+	o.leave = bt_raced_touches;
+	o.leave_arg = &busy;
+	o.must_copy = must_copy;
+	o.trusted = trusted;
+	o.names_arg = &arg;
+	rc = bt_rescan_names(&c->remote, c->srcfd, names->v, deep, names->n, &o, st, &at);
+	if (rc < 0)
+		snprintf(c->err, sizeof(c->err), "comparing %s with the source: %s",
+			 *names->v[at] ? names->v[at] : ".", strerror(-rc));
+	bt_raced_free(&busy);
+	free(deep);
+	return rc;
+}
+
+int bt_reconcile(struct bt_ctx *c, const struct bt_rescan_opts *o, struct bt_rescan_stats *st,
+		 size_t *left)
+{
+	struct bt_recheck_set set = { 0 }, keep = { 0 };
+	struct bt_strv names = { 0 };
+	struct bt_raced walked;
+	int rc;
+
+	*left = 0;
+	settle(c);
+	rc = bt_recheck_set_load(&set, c->j);
+	if (rc < 0)
+		return journal_error(c, rc);
+	if (set.n == 0)
+		return 0;
+	if (bt_recheck_flags(&set, "") & BT_RECHECK_DEEP) {
+		bt_recheck_set_free(&set);
+		rc = bt_reconcile_all(c, o, st);
+		if (rc == 0 && (rc = bt_recheck_set_load(&set, c->j)) < 0)
+			journal_error(c, rc);
+		*left = set.n;
+		bt_recheck_set_free(&set);
+		return rc;
+	}
+	rc = compare_names(c, &set, o, st, &names);
+	if (rc < 0)
+		goto out;
+	settle(c);
+	rc = bt_raced_of(&walked, names.v, names.n);
+	rc = rc ? rc : window(c, synced(c), &walked, &keep);
+	bt_raced_free(&walked);
+	rc = rc ? rc : bt_journal_begin(c->j);
+	rc = rc ? rc : store_set(c, &keep);
+	rc = rc ? rc : bt_journal_commit(c->j);
+	if (rc < 0) {
+		bt_journal_rollback(c->j);
+		journal_error(c, rc);
+		goto out;
+	}
+	*left = keep.n;
+out:
+	bt_strv_free(&names);
+	bt_recheck_set_free(&set);
+	bt_recheck_set_free(&keep);
+	return rc;
+}
