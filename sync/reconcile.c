@@ -181,6 +181,9 @@ int bt_reconcile_covered(struct bt_ctx *c, int64_t s_a, const struct bt_rescan_s
 
 	settle(c);
 	rc = window(c, s_a, &all, &keep);
+	/* Parts it could not read are compared again, whole, next time. */
+	if (rc == 0 && st->errors)
+		rc = bt_recheck_set_add(&keep, "", BT_RECHECK_DEEP);
 	rc = rc ? rc : mark_covered(c, s_a, st, &keep);
 	if (rc == 0 && keep.n)
 		bt_notice("block '%s': %zu names changed while it was compared; they are "

@@ -11,11 +11,14 @@
 #include <time.h>
 
 #include "btsoot/exitcodes.h"
+#include "btsoot/fsclock.h"
 #include "btsoot/log.h"
 #include "btsoot/pathsafe.h"
 #include "config.h"
 #include "cli.h"
 #include "context.h"
+#include "offline.h"
+#include "reconcile.h"
 #include "rescan.h"
 #include "safety.h"
 
@@ -69,6 +72,24 @@ static void print_diff(void *arg, enum bt_diff_kind kind, const char *rel,
 	       bt_path_printable(*rel ? rel : ".", p, sizeof(p)), *detail ? ": " : "", detail);
 }
 
+/* A repair changes the remote from the live source: the journal must then
+ * say what the remote reflects, or the next sync would replay rows onto a
+ * remote that already holds their effect (reconcile.h). */
+static int repair(struct bt_ctx *c, const struct bt_rescan_opts *o, struct bt_rescan_stats *st)
+{
+	struct timespec began;
+	int daemon_pid = bt_ctx_daemon_pid(c);
+	int rc;
+
+	bt_fs_now(c->block.state, &began);
+	rc = bt_reconcile_all(c, o, st);
+	if (rc == 0) /* what changed while unmounted was compared too */
+		bt_offline_covered(c, &began, daemon_pid);
+	else if (c->err[0])
+		bt_warn("%s", c->err);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = { 0 };
@@ -100,7 +121,7 @@ int main(int argc, char **argv)
 		.threads = a.threads, .on_diff = print_diff,
 	};
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = bt_rescan(&c.remote, c.srcfd, &o, &st);
+	rc = a.repair ? repair(&c, &o, &st) : bt_rescan(&c.remote, c.srcfd, &o, &st);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fflush(stdout);
 	if (rc < 0) {
