@@ -4,7 +4,8 @@
 # loses nothing. Edits, new files, deletions and renames made in the bare
 # source after the mount left the namespace are found by the next sync,
 # although btsootfs stopped only after them: the remote then equals the
-# source by an independent manifest. While the daemon lingers, a sync
+# source by an independent manifest; so they are when a sync was running
+# as the mount left. While the daemon lingers, a sync
 # refuses (exit 4) with a line that says what to do, and a remount says who
 # holds the block. The daemon exits 0 and logs only what is expected. Also:
 # SIGTERM to the lingering daemon leaves a filesystem mounted at the source
@@ -73,6 +74,40 @@ grep -q "left the mount namespace" "$W/daemon.log" && pass "the daemon noticed t
 run_sync t >/dev/null; rc=$?
 assert_eq 0 "$rc" "sync after the daemon exited"
 assert_trees_equal "$SRC" "$REM" "edits made after the lazy unmount are on the remote"
+
+# A sync that began while mounted and ends after the mount left (paused by
+# a test hook before its offline repair, which then marks the changes made
+# while unmounted as covered): offline_since must still point before the
+# detach while the daemon lingers, and the edits are found after it.
+J="$BTSOOT_STATE_DIR/t/journal.db"
+offline_since() { local v; v=$(sqlite3 -readonly "$J" \
+	"select value from meta where key='offline_since'" 2>/dev/null); echo "${v%%[^0-9]*}"; }
+echo "made while unmounted" > "$SRC/d/offline"
+: > "$W/daemon.log"
+mount_block t
+P="$W/pause"
+BTSOOT_PAUSE_BEFORE_OFFLINE_REPAIR=$P "$SYNC" -q t > "$W/s1.out" 2>&1 & sync_pid=$!
+for _ in $(seq 300); do [ -e "$P" ] && break; sleep 0.1; done
+[ -e "$P" ] || fail "the sync never reached the offline repair"
+sleep 1000 < "$SRC/held" & HOLDER=$!
+umount -l "$SRC"; detached_at=$(date +%s%N)
+sleep 2
+echo "edited after the detach" > "$SRC/kept/k"; mkdir "$SRC/during"; echo x > "$SRC/during/x"
+rm -f "$P"; wait $sync_pid; rc=$?
+assert_eq 0 "$rc" "the sync that spanned the detach finished"
+sleep 1.5
+since=$(offline_since)
+[ -n "$since" ] && [ "$since" -gt 0 ] && [ "$since" -le "$detached_at" ] &&
+	pass "while the daemon lingers offline_since is before the detach" ||
+	fail "offline_since is '$since', the detach was at $detached_at"
+kill "$HOLDER"; wait "$HOLDER" 2>/dev/null
+for _ in $(seq 100); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
+wait "$DAEMON_PID"; assert_eq 0 "$?" "btsootfs exits 0 after the spanning sync"
+DAEMON_PID=""
+log_is_clean "the daemon logged nothing unexpected around the spanning sync"
+run_sync t >/dev/null; rc=$?
+assert_eq 0 "$rc" "sync after the spanning sync"
+assert_trees_equal "$SRC" "$REM" "edits made during a sync that spanned the detach are on the remote"
 
 # SIGTERM to a lingering daemon over a source that is itself a mount
 # point: btsootfs must not unmount what is mounted there now.
