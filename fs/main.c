@@ -22,8 +22,8 @@
 #include "btsoot/exitcodes.h"
 #include "btsoot/fsclock.h"
 #include "btsoot/lockfile.h"
-#include "btsoot/mounts.h"
 #include "btsoot/log.h"
+#include "btsoot/mounts.h"
 #include "btsoot/pathsafe.h"
 #include "config.h"
 #include "fs.h"
@@ -293,9 +293,10 @@ static int lock_block(const struct bt_block *b, int *lockfd)
 	/* A daemon whose mount was detached lingers for the files still open
 	 * through it: remounting now would need a second journal writer. */
 	if (pid > 0 && !bt_btsootfs_at(b->source))
-		bt_err("block '%s' is busy: btsootfs (pid %d) was unmounted with -l but files "
-		       "are still open through it; it stops when they are closed (or `kill %d`)",
-		       b->name, (int)pid, (int)pid);
+		bt_err("block '%s' is busy: btsootfs (pid %d) still runs for it but %s is not "
+		       "mounted through it (unmounted with -l while files were open?); it stops "
+		       "when they are closed, or with `kill %d`", b->name, (int)pid, b->source,
+		       (int)pid);
 	else
 		bt_err("block '%s' is already mounted by pid %d", b->name, (int)pid);
 	return BT_EXIT_BUSY;
@@ -365,7 +366,12 @@ static int mount_and_serve(struct fuse_session *se, struct fuse_cmdline_opts *co
 	char mnt[PATH_MAX];
 	int rc;
 
-	if (!realpath(co->mountpoint, mnt) || fuse_session_mount(se, mnt) != 0) {
+	/* As mountinfo will spell it, for bt_attach_find. */
+	if (!realpath(co->mountpoint, mnt)) {
+		bt_err("mount point %s: %s", co->mountpoint, strerror(errno));
+		return BT_EXIT_USAGE;
+	}
+	if (fuse_session_mount(se, mnt) != 0) {
 		bt_err("cannot mount on %s (is /dev/fuse available? fuse3 installed?)",
 		       co->mountpoint);
 		return BT_EXIT_USAGE;
