@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "btsoot/mounts.h"
 
@@ -33,54 +35,133 @@ static void unescape(char *s)
 	*w = '\0';
 }
 
-/* Calls match for every mount at path (canonical form when resolvable);
- * true as soon as one matches. */
-static bool any_mount_at(const char *path, bool (*match)(const char *fstype))
+/* One mountinfo line: "id parent major:minor root mountpoint opts [tags] -
+ * fstype source superopts". Splits line in place; false if malformed. */
+static bool parse_line(char *line, struct bt_mount *m)
 {
-	char want[PATH_MAX], *line = NULL;
+	char *save = NULL, *tok = strtok_r(line, " ", &save), *sep;
+	unsigned int maj, min;
+
+	for (int i = 1; tok && i < 5; i++) { /* fields 1-4 */
+		if (i == 3 && sscanf(tok, "%u:%u", &maj, &min) == 2)
+			m->dev = makedev(maj, min);
+		tok = strtok_r(NULL, " ", &save);
+	}
+	m->mnt = tok; /* field 5 */
+	sep = save ? strstr(save, " - ") : NULL;
+	if (!m->mnt || !sep)
+		return false;
+	m->fstype = strtok_r(sep + 3, " \n", &save);
+	if (!m->fstype)
+		return false;
+	unescape(m->mnt);
+	return true;
+}
+
+int bt_mounts_each(int (*fn)(void *arg, const struct bt_mount *m), void *arg)
+{
+	char *line = NULL;
 	size_t cap = 0;
-	bool found = false;
+	int rc = 0;
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 
 	if (!f)
-		return false;
-	if (!realpath(path, want))
-		snprintf(want, sizeof(want), "%s", path); /* a dead FUSE mount */
-	while (!found && getline(&line, &cap, f) > 0) {
-		char *save = NULL, *mnt = NULL, *sep, *fstype;
-		char *tok = strtok_r(line, " ", &save);
+		return -errno;
+	while (rc == 0 && getline(&line, &cap, f) > 0) {
+		struct bt_mount m = { 0 };
 
-		for (int i = 1; tok && i < 5; i++) /* field 5: mount point */
-			tok = strtok_r(NULL, " ", &save);
-		mnt = tok;
-		sep = save ? strstr(save, " - ") : NULL;
-		if (!mnt || !sep)
-			continue;
-		fstype = strtok_r(sep + 3, " ", &save);
-		unescape(mnt);
-		found = fstype && !strcmp(mnt, want) && match(fstype);
+		if (parse_line(line, &m))
+			rc = fn(arg, &m);
 	}
+	if (rc == 0 && ferror(f))
+		rc = -EIO;
 	free(line);
 	fclose(f);
-	return found;
+	return rc < 0 ? rc : 0;
 }
 
-static bool is_btsootfs(const char *fstype)
+struct find {
+	const char *mnt;
+	bool (*match)(const struct bt_mount *m, const struct find *f);
+	const char *fstype;
+	dev_t dev;
+	bool found;
+};
+
+static int find_one(void *arg, const struct bt_mount *m)
 {
-	return !strcmp(fstype, "fuse.btsootfs");
+	struct find *f = arg;
+
+	if (strcmp(m->mnt, f->mnt) || !f->match(m, f))
+		return 0;
+	f->found = true;
+	f->dev = m->dev;
+	return 0; /* read on: the last one listed is the newest */
 }
 
-static bool is_other(const char *fstype)
+static bool is_btsootfs(const struct bt_mount *m, const struct find *f)
 {
-	return !is_btsootfs(fstype);
+	(void)f;
+	return !strcmp(m->fstype, "fuse.btsootfs");
+}
+
+static bool is_other(const struct bt_mount *m, const struct find *f)
+{
+	return !is_btsootfs(m, f);
+}
+
+static bool is_type(const struct bt_mount *m, const struct find *f)
+{
+	return !strcmp(m->fstype, f->fstype);
+}
+
+static bool is_dev(const struct bt_mount *m, const struct find *f)
+{
+	return m->dev == f->dev;
+}
+
+/* Is a mount matching f at path (canonical form when resolvable)? */
+static bool any_mount_at(const char *path, struct find *f)
+{
+	char want[PATH_MAX];
+
+	if (!realpath(path, want))
+		snprintf(want, sizeof(want), "%s", path); /* a dead FUSE mount */
+	f->mnt = want;
+	return bt_mounts_each(find_one, f) == 0 && f->found;
 }
 
 bool bt_other_mount_at(const char *path)
 {
-	return any_mount_at(path, is_other);
+	struct find f = { .match = is_other };
+
+	return any_mount_at(path, &f);
 }
 
 bool bt_btsootfs_at(const char *path)
 {
-	return any_mount_at(path, is_btsootfs);
+	struct find f = { .match = is_btsootfs };
+
+	return any_mount_at(path, &f);
+}
+
+int bt_mount_dev_at(const char *path, const char *fstype, dev_t *dev)
+{
+	struct find f = { .mnt = path, .match = is_type, .fstype = fstype };
+	int rc = bt_mounts_each(find_one, &f);
+
+	if (rc < 0)
+		return rc;
+	if (!f.found)
+		return -ENOENT;
+	*dev = f.dev;
+	return 0;
+}
+
+int bt_mount_dev_is_at(const char *path, dev_t dev)
+{
+	struct find f = { .mnt = path, .match = is_dev, .dev = dev };
+	int rc = bt_mounts_each(find_one, &f);
+
+	return rc < 0 ? rc : f.found;
 }

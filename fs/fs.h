@@ -76,6 +76,15 @@ struct bt_fs {
 	int wake_pipe[2];  /* SIGUSR1 -> flusher */
 	pthread_t flusher;
 	bool flusher_stop;
+
+	const char *block;          /* the block's name, for messages */
+	char mntpath[PATH_MAX];     /* our mount point as mountinfo spells it */
+	dev_t mnt_dev;              /* our mount's device; 0: not watched */
+	int64_t attached_ns;        /* coarse clock before the last check that saw it (atomic) */
+	bool detached;              /* a check missed it: sticky (atomic) */
+	int watch_pipe[2];
+	pthread_t watcher;
+	bool watching, watch_stop;
 };
 
 /* fdpressure.c: staying under the descriptor limit */
@@ -142,5 +151,21 @@ void jrec_flush_inode(struct bt_fs *fs, struct bt_inode *in);
 void jrec_flush_all(struct bt_fs *fs);
 int jrec_start_flusher(struct bt_fs *fs);
 void jrec_stop_flusher(struct bt_fs *fs);
+
+/* attached.c: noticing that our mount left the namespace (umount -l while
+ * files are held open through it); see the file's head for why. */
+/* Right after mounting on mountpoint (absolute, canonical): finds our
+ * mount's device. 0, or -errno and nothing will be watched. */
+int bt_attach_find(struct bt_fs *fs, const char *mountpoint);
+/* The watcher thread (after fork): 0 or -errno. */
+int bt_attach_start(struct bt_fs *fs);
+void bt_attach_stop(struct bt_fs *fs);
+/* A check now: 1 mounted, 0 gone (sticky), -errno unknown or not watched. */
+int bt_attach_check(struct bt_fs *fs);
+/* The time (ns) from which changes may have bypassed us, for a stop at
+ * stopped_ns: no later than the last check that saw the mount. */
+int64_t bt_attach_offline_since(struct bt_fs *fs, int64_t stopped_ns);
+/* Records offline_since = since unless an earlier one is kept. 0 or -errno. */
+int bt_note_offline(struct bt_fs *fs, int64_t since);
 
 #endif

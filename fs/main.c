@@ -23,6 +23,7 @@
 #include "btsoot/fsclock.h"
 #include "btsoot/lockfile.h"
 #include "btsoot/log.h"
+#include "btsoot/mounts.h"
 #include "btsoot/pathsafe.h"
 #include "config.h"
 #include "fs.h"
@@ -136,7 +137,7 @@ static int load_block(struct options *o, struct bt_block *b)
 	return 0;
 }
 
-static int open_journal(struct bt_fs *fs, struct bt_block *b)
+static int open_journal(struct bt_fs *fs, const struct bt_block *b)
 {
 	int rc = bt_journal_open(b->journal, BT_J_CREATE, &fs->j);
 	char aside[PATH_MAX + 64];
@@ -274,104 +275,159 @@ static void note_unclean_stop(struct bt_fs *fs, const struct bt_block *b)
 		bt_err("block '%s': cannot record the unclean stop in the journal", b->name);
 }
 
-/* From now on changes to the source bypass the journal: the next sync
- * looks for entries changed since (the earliest such time is kept until a
- * sync has looked). */
-static void note_offline(struct bt_fs *fs, const struct bt_block *b,
-			 const struct timespec *stopped)
+/* daemon.lock, or the exit code of a block that is busy. */
+static int lock_block(const struct bt_block *b, int *lockfd)
 {
-	int64_t since = 0;
+	char lockpath[PATH_MAX + 16];
+	pid_t pid;
 
-	if (bt_meta_get_i64(fs->j, BT_META_OFFLINE_SINCE, &since) == 0 && since > 0)
+	snprintf(lockpath, sizeof(lockpath), "%s/daemon.lock", b->state);
+	*lockfd = bt_lock_try(lockpath, true);
+	if (*lockfd >= 0)
+		return 0;
+	if (*lockfd != -EWOULDBLOCK) {
+		bt_err("cannot lock %s: %s", lockpath, strerror(-*lockfd));
+		return BT_EXIT_JOURNAL;
+	}
+	pid = bt_lock_holder(lockpath);
+	/* A daemon whose mount was detached lingers for the files still open
+	 * through it: remounting now would need a second journal writer. */
+	if (pid > 0 && !bt_btsootfs_at(b->source))
+		bt_err("block '%s' is busy: btsootfs (pid %d) still runs for it but %s is not "
+		       "mounted through it (unmounted with -l while files were open?); it stops "
+		       "when they are closed, or with `kill %d`", b->name, (int)pid, b->source,
+		       (int)pid);
+	else
+		bt_err("block '%s' is already mounted by pid %d", b->name, (int)pid);
+	return BT_EXIT_BUSY;
+}
+
+/* Checks the journal while errors still reach the terminal. */
+static int check_journal(struct bt_fs *fs, const struct bt_block *b)
+{
+	if (fs->nojournal)
+		return 0;
+	if (open_journal(fs, b) < 0)
+		return BT_EXIT_JOURNAL;
+	note_unclean_stop(fs, b);
+	/* SQLite handles do not survive fork(): opened again after it. */
+	bt_journal_close(fs->j);
+	fs->j = NULL;
+	return 0;
+}
+
+/* Threads and SQLite handles do not survive fork(): start them now. */
+static int start_daemon(struct bt_fs *fs, const struct bt_block *b, int lockfd)
+{
+	if (bt_lock_update_pid(lockfd) < 0 ||
+	    (!fs->nojournal && (open_journal(fs, b) < 0 || bt_jw_start(fs->j, 1000) < 0)) ||
+	    mark_state(fs, "mounted") < 0 || jrec_start_flusher(fs) < 0)
+		return -1;
+	if (bt_attach_start(fs) < 0)
+		bt_warn("block '%s': cannot watch the mount; an unmount with -l is noticed "
+			"only when btsootfs stops", b->name);
+	return 0;
+}
+
+/* After the session loop: everything queued into the journal, and the
+ * time from which changes bypass it. */
+static void stop_daemon(struct bt_fs *fs, const struct bt_block *b)
+{
+	struct timespec now;
+	int64_t since;
+	bool lost;
+
+	bt_attach_stop(fs);
+	/* The kernel has let go of the mount a moment ago: two seconds back
+	 * covers that moment (at worst a few changes are looked at twice).
+	 * After an umount -l it was earlier: the last check that saw it. */
+	bt_fs_now(b->state, &now);
+	since = bt_attach_offline_since(fs, bt_ts_ns(&now) - 2000000000LL);
+	jrec_stop_flusher(fs);
+	jrec_flush_all(fs);
+	if (fs->nojournal)
 		return;
-	if (bt_meta_set_i64(fs->j, BT_META_OFFLINE_SINCE, bt_ts_ns(stopped)) < 0)
-		bt_err("block '%s': cannot record the unmount time in the journal", b->name);
+	/* Rows lost in the queue make the stop unclean; a change that had
+	 * no name already left the NEEDS_RESCAN file behind. */
+	lost = bt_jw_stop(fs->j) < 0;
+	if (!lost) {
+		if (bt_note_offline(fs, since) < 0)
+			bt_err("block '%s': cannot record the unmount time in the journal",
+			       b->name);
+		mark_state(fs, "clean");
+	}
+	bt_notice("block '%s' unmounted %s", b->name,
+		  lost ? "with an incomplete journal: next sync rescans" : "cleanly");
+}
+
+static int mount_and_serve(struct fuse_session *se, struct fuse_cmdline_opts *co,
+			   struct bt_fs *fs, const struct bt_block *b, int lockfd)
+{
+	char mnt[PATH_MAX];
+	int rc;
+
+	/* As mountinfo will spell it, for bt_attach_find. */
+	if (!realpath(co->mountpoint, mnt)) {
+		bt_err("mount point %s: %s", co->mountpoint, strerror(errno));
+		return BT_EXIT_USAGE;
+	}
+	if (fuse_session_mount(se, mnt) != 0) {
+		bt_err("cannot mount on %s (is /dev/fuse available? fuse3 installed?)",
+		       co->mountpoint);
+		return BT_EXIT_USAGE;
+	}
+	if (bt_attach_find(fs, mnt) < 0)
+		bt_warn("block '%s': %s is not in /proc/self/mountinfo as fuse.btsootfs; an "
+			"unmount with -l is noticed only when btsootfs stops", b->name, mnt);
+	fuse_daemonize(co->foreground);
+	if (!co->foreground)
+		bt_log_use_syslog();
+	if (start_daemon(fs, b, lockfd) < 0) {
+		bt_err("cannot start block '%s' after mounting; unmounting", b->name);
+		fuse_session_unmount(se);
+		return BT_EXIT_JOURNAL;
+	}
+	bt_notice("block '%s' mounted on %s (journal %s)", b->name, co->mountpoint,
+		  fs->nojournal ? "OFF" : b->journal);
+	/* A positive value is the signal that stopped the loop: a clean stop. */
+	rc = serve(se, co) < 0 ? BT_EXIT_IO : 0;
+	stop_daemon(fs, b);
+	/* As root libfuse unmounts by path: after an umount -l that would
+	 * take away whatever is mounted at the source now. */
+	if (bt_attach_check(fs) != 0)
+		fuse_session_unmount(se);
+	return rc;
 }
 
 static int run(struct fuse_args *args, struct fuse_cmdline_opts *co,
 	       struct options *o, struct bt_block *b)
 {
 	static struct bt_fs fs;
-	struct fuse_session *se = NULL;
-	char lockpath[PATH_MAX + 16];
-	struct timespec stopped;
+	struct fuse_session *se;
 	int lockfd = -1, rc;
 
 	g_fs = &fs;
-	rc = setup_fs(&fs, o, b);
-	if (rc)
-		return rc;
-	if (bt_block_make_state_dir(b) < 0) {
-		bt_err("cannot create state dir %s: %s", b->state, strerror(errno));
-		return BT_EXIT_JOURNAL;
-	}
-	snprintf(lockpath, sizeof(lockpath), "%s/daemon.lock", b->state);
-	lockfd = bt_lock_try(lockpath, true);
-	if (lockfd < 0) {
-		bt_err("block '%s' is already mounted by pid %d", b->name,
-		       (int)bt_lock_holder(lockpath));
-		return BT_EXIT_BUSY;
-	}
-	/* Check the journal now, while errors still reach the terminal. */
-	if (!fs.nojournal && open_journal(&fs, b) < 0) {
-		rc = BT_EXIT_JOURNAL;
-		goto out;
-	}
-	if (!fs.nojournal) {
-		note_unclean_stop(&fs, b);
-		bt_journal_close(fs.j);
-	}
+	fs.block = b->name;
+	/* First, so that an option libfuse does not know changes nothing
+	 * (libfuse has named it). */
 	se = new_session(args, &fs);
-	if (!se || fuse_set_signal_handlers(se) < 0) {
-		rc = BT_EXIT_INTERNAL;
-		goto out;
-	}
-	signal(SIGUSR1, on_sigusr1);
-	if (fuse_session_mount(se, co->mountpoint) != 0) {
-		bt_err("cannot mount on %s (is /dev/fuse available? fuse3 installed?)",
-		       co->mountpoint);
-		rc = BT_EXIT_USAGE;
-		goto out;
-	}
-	fuse_daemonize(co->foreground);
-	if (!co->foreground)
-		bt_log_use_syslog();
-	/* Threads and SQLite handles do not survive fork(): start them now. */
-	if (bt_lock_update_pid(lockfd) < 0 || (!fs.nojournal && (open_journal(&fs, b) < 0 ||
-					      bt_jw_start(fs.j, 1000) < 0)) ||
-	    mark_state(&fs, "mounted") < 0 || jrec_start_flusher(&fs) < 0) {
-		bt_err("cannot start block '%s' after mounting; unmounting", b->name);
+	if (!se)
+		return BT_EXIT_USAGE;
+	rc = setup_fs(&fs, o, b);
+	if (rc == 0 && bt_block_make_state_dir(b) < 0) {
+		bt_err("cannot create state dir %s: %s", b->state, strerror(errno));
 		rc = BT_EXIT_JOURNAL;
-		goto unmount;
 	}
-	bt_notice("block '%s' mounted on %s (journal %s)", b->name, co->mountpoint,
-		  fs.nojournal ? "OFF" : b->journal);
-	rc = serve(se, co) ? BT_EXIT_IO : 0;
-	/* The kernel has let go of the mount a moment ago: two seconds back
-	 * covers that moment (at worst a few changes are looked at twice). */
-	bt_fs_now(b->state, &stopped);
-	stopped.tv_sec -= 2;
-	jrec_stop_flusher(&fs);
-	jrec_flush_all(&fs);
-	if (!fs.nojournal) {
-		/* Rows lost in the queue make the stop unclean; a change that had
-		 * no name already left the NEEDS_RESCAN file behind. */
-		bool lost = bt_jw_stop(fs.j) < 0;
-
-		if (!lost) {
-			note_offline(&fs, b, &stopped);
-			mark_state(&fs, "clean");
-		}
-		bt_notice("block '%s' unmounted %s", b->name,
-			  lost ? "with an incomplete journal: next sync rescans" : "cleanly");
-	}
-unmount:
-	fuse_session_unmount(se);
-out:
-	if (se) {
+	rc = rc ? rc : lock_block(b, &lockfd);
+	rc = rc ? rc : check_journal(&fs, b);
+	if (rc == 0 && fuse_set_signal_handlers(se) < 0)
+		rc = BT_EXIT_INTERNAL;
+	if (rc == 0) {
+		signal(SIGUSR1, on_sigusr1);
+		rc = mount_and_serve(se, co, &fs, b, lockfd);
 		fuse_remove_signal_handlers(se);
-		fuse_session_destroy(se);
 	}
+	fuse_session_destroy(se);
 	if (fs.j)
 		bt_journal_close(fs.j);
 	bt_lock_release(lockfd);
@@ -397,6 +453,27 @@ static void mirror_source(struct fuse_args *args, const char *source)
 		fuse_opt_insert_arg(args, 1, "-odev");
 }
 
+/* libfuse's own messages ("fuse: unknown option(s): `-o x'") as our
+ * lines: one prefix, and syslog once detached. libfuse writes some of them
+ * in pieces: each thread gathers its pieces up to the newline. */
+static void log_from_fuse(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	static __thread char line[1024];
+	static __thread size_t n;
+	const char *msg = line;
+
+	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	n += strlen(line + n);
+	if (n == 0 || (line[n - 1] != '\n' && n < sizeof(line) - 1))
+		return;
+	while (n && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (!strncmp(msg, "fuse: ", 6))
+		msg += 6;
+	bt_log(level < FUSE_LOG_ERR ? BT_LOG_ERR : (enum bt_log_level)level, "%s", msg);
+	n = 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -407,6 +484,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	bt_log_init("btsootfs", BT_LOG_NOTICE);
+	fuse_set_log_func(log_from_fuse);
 	/* New objects get the caller's mode: the kernel or bt_create_mode
 	 * applied the caller's umask, ours must not apply again. */
 	umask(0);

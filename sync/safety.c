@@ -33,6 +33,7 @@ static bool has_entries(int fd)
 int bt_check_source(struct bt_ctx *c, bool force)
 {
 	const char *src = c->block.source;
+	int pid;
 
 	if (c->block.source_is_mount && !bt_other_mount_at(src)) {
 		snprintf(c->err, sizeof(c->err),
@@ -40,10 +41,16 @@ int bt_check_source(struct bt_ctx *c, bool force)
 			 "'%s' was added); mount it and retry", src, c->block.name);
 		return BT_EXIT_SOURCE;
 	}
-	if (bt_ctx_daemon_pid(c) > 0 && !bt_btsootfs_at(src)) {
+	/* Typically after `umount -l` with files held open through the mount:
+	 * the daemon runs on for them while the bare source takes changes it
+	 * never sees. The journal alone is not the truth until it stops, and
+	 * then its offline_since leads the next sync to those changes. */
+	if ((pid = bt_ctx_daemon_pid(c)) > 0 && !bt_btsootfs_at(src)) {
 		snprintf(c->err, sizeof(c->err),
-			 "btsootfs runs for block '%s' but %s is not mounted through it; "
-			 "unmount and remount the block", c->block.name, src);
+			 "btsootfs (pid %d) of block '%s' runs but %s is not mounted through "
+			 "it (unmounted with -l while files were open?); once it stops, the "
+			 "next sync finds the changes made there: close those files or `kill "
+			 "%d`, then sync", pid, c->block.name, src, pid);
 		return BT_EXIT_SOURCE;
 	}
 	if (!force && !has_entries(c->srcfd) && has_entries(c->remote.rootfd)) {

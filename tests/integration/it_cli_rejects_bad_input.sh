@@ -1,6 +1,7 @@
 #!/bin/bash
 # Proves: bad input gets a one-line error naming the thing, a documented
-# exit code, and changes nothing.
+# exit code, and changes nothing (for btsootfs: an unknown -o option leaves
+# no mount, no lock and the journal as it was).
 . "$(dirname "$0")/lib.sh"
 setup
 echo data > "$SRC/a"
@@ -22,6 +23,15 @@ check 2 "contain" "remote inside the source" "$BTSOOT" add t "$SRC" "$SRC/inner"
 check 2 "No such file" "missing source directory" "$BTSOOT" add t "$W/nope" "$REM"
 check 2 "invalid block name" "bad block name" "$BTSOOT" add ../x "$SRC" "$REM"
 "$BTSOOT" add t "$SRC" "$REM" >/dev/null && pass "add" || fail "add"
+J="$BTSOOT_STATE_DIR/t/journal.db"
+sum_before=$(cat "$J"* 2>/dev/null | xxhsum -H2)
+check 2 "timout=5" "btsootfs with an unknown -o option" "$BTSOOTFS" "$SRC" "$SRC" -o block=t,timout=5
+check 2 "bogus" "btsootfs with an unknown -o option first" "$BTSOOTFS" "$SRC" "$SRC" -o bogus,block=t -f
+grep -q " $SRC fuse" /proc/mounts && fail "a rejected btsootfs left a mount" ||
+	pass "a rejected btsootfs left no mount"
+[ ! -e "$BTSOOT_STATE_DIR/t/daemon.lock" ] && [ "$(cat "$J"* 2>/dev/null | xxhsum -H2)" = "$sum_before" ] &&
+	pass "a rejected btsootfs left no lock and the journal as it was" ||
+	fail "a rejected btsootfs changed the state: $(ls "$BTSOOT_STATE_DIR/t")"
 check 2 "already exists" "duplicate block name" "$BTSOOT" add t "$SRC" "$REM"
 run_sync t >/dev/null || fail "first sync"
 # An unmounted share looks like an empty directory: no marker.
