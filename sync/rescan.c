@@ -289,9 +289,12 @@ static int rewrite_linked(struct walk *w, const char *rel, const struct stat *s)
 
 static int recopy(struct walk *w, const char *rel, const struct stat *s)
 {
+	const char *first = S_ISREG(s->st_mode) && s->st_nlink > 1 ? first_link(w, s) : NULL;
 	int rc;
 
-	if (w->shallow && S_ISREG(s->st_mode) && s->st_nlink > 1) {
+	/* Unless another name of it is known: then create() links to that. */
+	if (w->shallow && S_ISREG(s->st_mode) && s->st_nlink > 1 &&
+	    (!first || !strcmp(first, rel))) {
 		struct stat r;
 		int rfd = bt_open_beneath(w->r->rootfd, rel, O_PATH, 0);
 		bool linked = rfd >= 0 && fstat(rfd, &r) == 0 && S_ISREG(r.st_mode) &&
