@@ -12,6 +12,9 @@
  *       source file had moved on); replayed before the next batch of ops.
  *       Rows are WRITE (a range) or META (metadata only); mode is the
  *       sync's own: tries so far (low 8 bits) and its dirty flags.
+ *   recheck(path BLOB PRIMARY KEY, flags, crc)
+ *       owned by btsoot-sync: names compared with the live source instead of
+ *       replayed (see the recheck section below and sync/reconcile.h).
  *
  * What a row means (paths are relative to the block's root, "" = root,
  * stored as BLOBs without a NUL so any byte sequence survives):
