@@ -134,10 +134,20 @@ static int remote_has(struct bt_remote *rem, const char *rel)
 	return rc;
 }
 
+/* The exchange sub-step a killed run persisted (0: none). */
+static int64_t ns_step(struct bt_ctx *c)
+{
+	int64_t step = 0;
+
+	bt_meta_get_i64(c->j, BT_META_NS_DONE_STEP, &step);
+	return step;
+}
+
 /* The remote must hold what the row expects: the names it moves or links
- * exist, the names it creates do not. Only the first row after
- * ns_done_seq may have been applied already by a killed run; the remote
- * operations themselves accept that state. 0, or -EEXIST / -ENOENT /
+ * exist, the names it creates do not. Checked for every row, also the first
+ * after ns_done_seq, which a killed run may have applied already: its names
+ * are then compared with the source, a few stats, instead of guessing that
+ * "target there, source gone" means done. 0, or -EEXIST / -ENOENT /
  * another -errno meaning the remote diverged. */
 static int precondition(struct bt_remote *rem, const struct bt_op_rec *r)
 {
@@ -289,7 +299,9 @@ static int replay_ns_row(struct bt_ctx *c, const struct bt_op_rec *r, int64_t do
 			 struct bt_dirty_set *dirty, struct bt_recheck_set *rs,
 			 struct bt_replay_stats *st)
 {
-	bool follow, first = r->seq == done + 1;
+	/* An exchange a killed run left halfway resumes at its sub-step. */
+	bool follow, resume = r->seq == done + 1 && (r->len & RENAME_EXCHANGE) &&
+			      ns_step(c) > 0;
 	size_t moved = 0;
 	int rc = 0;
 
@@ -298,7 +310,7 @@ static int replay_ns_row(struct bt_ctx *c, const struct bt_op_rec *r, int64_t do
 		rc = mark_row(c, rs, r);
 		st->converted++;
 	} else {
-		rc = first ? 0 : precondition(&c->remote, r);
+		rc = resume ? 0 : precondition(&c->remote, r);
 		rc = rc ? rc : apply_ns(c, r, dirty);
 		if (diverged(rc)) {
 			char p[512];
