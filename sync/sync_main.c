@@ -228,6 +228,23 @@ static int dry_rescan(struct bt_ctx *c, struct args *a, const char *why)
 	return BT_EXIT_OK;
 }
 
+static int count_one(const char *path, unsigned flags, void *arg)
+{
+	(void)path, (void)flags;
+	++*(size_t *)arg;
+	return 0;
+}
+
+/* --dry-run: the names a real run would compare with the source. */
+static void dry_recheck(struct bt_ctx *c)
+{
+	size_t n = 0;
+
+	if (bt_recheck_read(c->j, count_one, &n) == 0 && n)
+		printf("btsoot-sync: block '%s' (dry run): %zu names would be compared with the "
+		       "source (the journal's rows no longer vouch for them)\n", c->block.name, n);
+}
+
 /* The journal's rows up to now, then what changed while unmounted. */
 static int replay_journal(struct bt_ctx *c, struct args *a, bool skip_offline,
 			  struct bt_offline *off, struct bt_replay_stats *st)
@@ -240,6 +257,8 @@ static int replay_journal(struct bt_ctx *c, struct args *a, bool skip_offline,
 	rc = bt_check_plan(c, upto, &(struct bt_plan_opts){ a->force, a->dry_run, a->verbose },
 			   &plan);
 	rc = rc || skip_offline ? rc : bt_offline_scan(c, off, a->force, a->dry_run);
+	if (rc == 0 && a->dry_run)
+		dry_recheck(c);
 	if (rc || a->dry_run)
 		return rc;
 	rc = bt_replay(c, upto, st);
