@@ -120,6 +120,14 @@ static void remember_link(struct walk *w, const struct stat *st, const char *rel
 
 static int walk_dir(struct walk *w, const char *rel);
 static void seed_links(struct walk *w);
+
+/* A source entry read while the source is in use can be gone, or be
+ * something else, by the time it is opened: not an error. Whatever made it
+ * so is a journal row (or, unmounted, a ctime the next sync looks for). */
+static bool changed_meanwhile(int rc)
+{
+	return rc == -ENOENT || rc == -ENOTDIR || rc == -ELOOP || rc == -EEXIST;
+}
 static int rewrite_linked(struct walk *w, const char *rel, const struct stat *s);
 
 /* Owner, mode, times and (except on symlinks) xattrs of the source entry. */
@@ -160,8 +168,8 @@ static int create(struct walk *w, const char *rel, const struct stat *st)
 		if (first && strcmp(first, rel) && bt_remote_link(w->r, first, rel) == 0)
 			return must_copy(w, rel) ? rewrite_linked(w, rel, st) : 0;
 		fd = bt_open_file_beneath(w->srcfd, rel);
-		if (fd == -ENOENT)
-			return 0; /* deleted meanwhile; its journal row will come */
+		if (changed_meanwhile(fd))
+			return 0; /* deleted or replaced meanwhile; its row will come */
 		if (fd < 0) {
 			diff(w, BT_DIFF_ERROR, rel, "cannot read source: %s", strerror(-fd));
 			return 0;
@@ -275,8 +283,8 @@ static int rewrite_linked(struct walk *w, const char *rel, const struct stat *s)
 	struct bt_extents all;
 	int fd = bt_open_file_beneath(w->srcfd, rel), rc;
 
-	if (fd == -ENOENT)
-		return 0; /* deleted meanwhile */
+	if (changed_meanwhile(fd))
+		return 0; /* deleted or replaced meanwhile */
 	if (fd < 0)
 		return diff(w, BT_DIFF_ERROR, rel, "cannot read source: %s", strerror(-fd)), 0;
 	bt_extents_init(&all);
@@ -364,7 +372,7 @@ static int judge_hashes(struct dir_walk *d)
 		w->st->hashed_bytes += s->bytes + r->bytes;
 		if (rc < 0)
 			continue;
-		if (s->err == -ENOENT)
+		if (changed_meanwhile(s->err))
 			continue;
 		if (s->err || r->err) {
 			diff(w, BT_DIFF_ERROR, p->rel, "cannot hash the %s copy: %s",
@@ -630,13 +638,13 @@ static int walk_dir(struct walk *w, const char *rel)
 	int rc;
 
 	rc = bt_listing_read(w->srcfd, rel, &sl);
+	if (changed_meanwhile(rc))
+		return 0;
 	if (rc < 0) {
-		if (rc != -ENOENT)
-			diff(w, BT_DIFF_ERROR, *rel ? rel : ".", "cannot list source: %s",
-			     strerror(-rc));
+		diff(w, BT_DIFF_ERROR, *rel ? rel : ".", "cannot list source: %s", strerror(-rc));
 		/* A repair that could not see part of the source must not
 		 * count as done (a dead FUSE mount says ENOTCONN here). */
-		return rc != -ENOENT && w->o->repair ? rc : 0;
+		return w->o->repair ? rc : 0;
 	}
 	rc = bt_listing_read(w->r->rootfd, rel, &rl);
 	d.sdir = bt_open_beneath(w->srcfd, rel, O_PATH | O_DIRECTORY, 0);
