@@ -225,7 +225,20 @@ static int64_t synced(struct bt_ctx *c)
 struct names {
 	struct bt_recheck_set *set; /* the recheck set before the pass */
 	struct bt_raced *busy;      /* names rows not yet replayed touch */
+	struct bt_strv left;        /* names the walk left alone for them */
+	int err;
 };
+
+static bool leave(void *arg, const char *rel)
+{
+	struct names *n = arg;
+
+	if (!bt_raced_touches(n->busy, rel))
+		return false;
+	if (!n->err)
+		n->err = bt_strv_push(&n->left, rel);
+	return true;
+}
 
 static bool must_copy(void *arg, const char *rel)
 {
@@ -241,6 +254,26 @@ static bool trusted(void *arg, const char *rel)
 	return !bt_recheck_covers(n->set, rel) && !bt_raced_touches(n->busy, rel);
 }
 
+/* rel lies strictly below a deep entry of s. */
+static bool below_deep(struct bt_recheck_set *s, const char *rel)
+{
+	size_t len = strlen(rel);
+	char key[len + 1];
+
+	memcpy(key, rel, len + 1);
+	while (*key) {
+		char *slash = strrchr(key, '/');
+
+		if (slash)
+			*slash = '\0';
+		else
+			*key = '\0';
+		if (bt_recheck_flags(s, key) & BT_RECHECK_DEEP)
+			return true;
+	}
+	return false;
+}
+
 /* The names to walk: every entry not below a deep one (that one's walk
  * covers it), in path order, so parents come first. */
 static int walk_list(struct bt_recheck_set *s, struct bt_strv *names, bool **deep)
@@ -250,28 +283,58 @@ static int walk_list(struct bt_recheck_set *s, struct bt_strv *names, bool **dee
 	if (!*deep)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n; i++) {
-		const char *rel = s->v[i].name;
-		bool under = false;
-
-		for (size_t k = 0; k < names->n && !under; k++)
-			under = (*deep)[k] && strcmp(names->v[k], rel) &&
-				bt_path_is_under(rel, names->v[k]);
-		if (under)
+		if (below_deep(s, s->v[i].name))
 			continue;
 		(*deep)[names->n] = s->v[i].flags & BT_RECHECK_DEEP;
-		if (bt_strv_push(names, rel) < 0)
+		if (bt_strv_push(names, s->v[i].name) < 0)
 			return -ENOMEM;
 	}
 	return 0;
 }
 
+/* A name the walk left alone (rows not replayed yet touch it) stays in the
+ * set as the entry that holds it, flags and all: nothing of it was
+ * compared. (A left name outside every entry was met in a walk widened to
+ * a parent; it stays itself, whole.) */
+static int keep_left(struct names *n, struct bt_recheck_set *keep)
+{
+	int rc = n->err;
+
+	for (size_t i = 0; rc == 0 && i < n->left.n; i++) {
+		const char *rel = n->left.v[i];
+		size_t len = strlen(rel);
+		char key[len + 1];
+		unsigned flags;
+
+		memcpy(key, rel, len + 1);
+		for (;;) {
+			char *slash;
+
+			flags = bt_recheck_flags(n->set, key);
+			if (flags || !*key)
+				break;
+			slash = strrchr(key, '/');
+			if (slash)
+				*slash = '\0';
+			else
+				*key = '\0';
+		}
+		if (!flags) { /* not inside an entry */
+			memcpy(key, rel, len + 1);
+			flags = BT_RECHECK_DEEP;
+		}
+		rc = bt_recheck_set_add(keep, key, flags);
+	}
+	return rc;
+}
+
 /* Compares the walk list, leaving what busy rows touch. */
 static int compare_names(struct bt_ctx *c, struct bt_recheck_set *set,
 			 const struct bt_rescan_opts *base, struct bt_rescan_stats *st,
-			 struct bt_strv *names)
+			 struct bt_strv *names, struct bt_recheck_set *keep)
 {
 	struct bt_raced busy;
-	struct names arg = { set, &busy };
+	struct names arg = { .set = set, .busy = &busy };
 	struct bt_rescan_opts o = *base;
 	bool *deep = NULL;
 	size_t at = 0;
@@ -285,8 +348,8 @@ static int compare_names(struct bt_ctx *c, struct bt_recheck_set *set,
 		free(deep);
 		return journal_error(c, rc);
 	}
-	o.leave = bt_raced_touches;
-	o.leave_arg = &busy;
+	o.leave = leave;
+	o.leave_arg = &arg;
 	o.must_copy = must_copy;
 	o.trusted = trusted;
 	o.names_arg = &arg;
@@ -294,6 +357,9 @@ static int compare_names(struct bt_ctx *c, struct bt_recheck_set *set,
 	if (rc < 0)
 		snprintf(c->err, sizeof(c->err), "comparing %s with the source: %s",
 			 *names->v[at] ? names->v[at] : ".", strerror(-rc));
+	else if ((rc = keep_left(&arg, keep)) < 0)
+		journal_error(c, rc);
+	bt_strv_free(&arg.left);
 	bt_raced_free(&busy);
 	free(deep);
 	return rc;
@@ -323,7 +389,7 @@ int bt_reconcile(struct bt_ctx *c, const struct bt_rescan_opts *o, struct bt_res
 		bt_recheck_set_free(&set);
 		return rc;
 	}
-	rc = compare_names(c, &set, o, st, &names);
+	rc = compare_names(c, &set, o, st, &names, &keep);
 	if (rc < 0)
 		goto out;
 	settle(c);
