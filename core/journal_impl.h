@@ -19,6 +19,7 @@ struct bt_journal {
 	/* Serialises use of db between the writer thread and meta calls, so a
 	 * meta write never lands inside (or is rolled back with) a batch. */
 	pthread_mutex_t dbmu;
+	bool meta_crc; /* meta rows carry a crc (schema 3 on): bt_meta_get checks it */
 
 	/* writer state, all under mu */
 	pthread_mutex_t mu;
@@ -39,6 +40,8 @@ struct bt_journal {
 };
 
 int bt_journal_exec(struct bt_journal *j, const char *sql);
+/* Writes a meta row with its crc; the caller holds dbmu. An SQLite code. */
+int bt_journal_meta_put(struct bt_journal *j, const char *key, const char *value);
 int bt_journal_errno(int sqlite_rc);
 int64_t bt_journal_start_seq(struct bt_journal *j);
 void bt_journal_bind_rec(sqlite3_stmt *st, int first, const struct bt_op_rec *r);

@@ -7,6 +7,7 @@
  * being killed. bt_jw_flush gives fsync() its durability promise.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -98,10 +99,12 @@ static int commit_batch(struct bt_journal *j, struct jw_queue *b)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	if (rc == SQLITE_OK && b->n > 0)
-		rc = sqlite3_exec(j->db, "INSERT OR REPLACE INTO meta(key, value)"
-				  " VALUES('last_seq', (SELECT max(seq) FROM ops))",
-				  NULL, NULL, NULL);
+	if (rc == SQLITE_OK && b->n > 0) {
+		char last[32]; /* the highest seq in ops: seqs only grow */
+
+		snprintf(last, sizeof(last), "%" PRId64, b->v[b->n - 1].seq);
+		rc = bt_journal_meta_put(j, "last_seq", last);
+	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {

@@ -2,8 +2,10 @@
 /*
  * The block journal: one SQLite database per block, outside the mounted tree.
  *
- * Schema (version 2; version 1 lacked crc and is upgraded on open)
- *   meta(key TEXT PRIMARY KEY, value TEXT)    block state, see BT_META_*
+ * Schema (version 3; versions 1 and 2 are upgraded when a writer opens them:
+ * version 1 lacked the row crc, version 2 the meta crc)
+ *   meta(key TEXT PRIMARY KEY, value TEXT, crc)  block state, see BT_META_*;
+ *       crc: see bt_meta_crc below
  *   ops(seq INTEGER PRIMARY KEY, op, ino, path BLOB, path2 BLOB, off, len, mode, crc)
  *       append-only log written by btsootfs in the order the filesystem
  *       applied the changes; pruned by btsoot-sync once replayed.
@@ -88,7 +90,7 @@ void bt_op_rec_free(struct bt_op_rec *r); /* frees the strings, not r */
 int64_t bt_op_rec_crc(const struct bt_op_rec *r);
 
 /* meta keys */
-#define BT_META_SCHEMA "schema"              /* "1" */
+#define BT_META_SCHEMA "schema"              /* "3" */
 #define BT_META_STATE "state"                /* "mounted" while btsootfs runs, "clean" after a clean unmount */
 #define BT_META_SYNCED_SEQ "synced_seq"      /* every op <= this has been replayed and pruned */
 #define BT_META_NS_DONE_SEQ "ns_done_seq"    /* namespace ops <= this are applied on the remote */
@@ -113,7 +115,8 @@ struct bt_journal;
 
 /* Opens (and with BT_J_CREATE creates, mode 0600) the journal, sets WAL,
  * synchronous=NORMAL, busy_timeout, checks the schema. Returns 0, -ENOENT,
- * -EUCLEAN (not a btsoot journal, or corrupt: quick_check failed), -EBUSY
+ * -EUCLEAN (not a btsoot journal, or corrupt: quick_check failed or a meta
+ * row does not match its crc), -EBUSY
  * (locked past the timeout) or -errno. */
 int bt_journal_open(const char *path, int flags, struct bt_journal **out);
 void bt_journal_close(struct bt_journal *j);
@@ -150,9 +153,22 @@ int bt_jw_stop(struct bt_journal *j);
 void bt_jw_on_broken(struct bt_journal *j, void (*cb)(void *arg, const char *why),
 		     void *arg);
 
-/* ---- meta ---- */
+/* ---- meta ----
+ * Every meta row carries crc = bt_meta_crc(key, value) (schema 3; older
+ * journals get theirs when a writer opens them). bt_journal_open checks every
+ * row and returns -EUCLEAN on a mismatch, so a garbled value takes the same
+ * path as a garbled ops row: the journal is set aside, the block rescans.
+ * The getters check again and return -EUCLEAN: callers must treat that as
+ * corruption, never as "unset" (-ENOENT). A version-2 journal opened
+ * read-only is read unchecked. */
+int64_t bt_meta_crc(const char *key, const char *value);
 int bt_meta_get(struct bt_journal *j, const char *key, char *buf, size_t len);
-int bt_meta_get_i64(struct bt_journal *j, const char *key, int64_t *v); /* -ENOENT if unset */
+/* -ENOENT if unset, -EUCLEAN if garbled or not a number. */
+int bt_meta_get_i64(struct bt_journal *j, const char *key, int64_t *v);
+/* Same, but an unset key gives dflt and 0: only real errors are < 0. */
+int bt_meta_get_i64_or(struct bt_journal *j, const char *key, int64_t *v, int64_t dflt);
+/* Checks every meta row now (0 or -EUCLEAN), e.g. before a sync decides. */
+int bt_journal_check_meta(struct bt_journal *j);
 int bt_meta_set(struct bt_journal *j, const char *key, const char *value);
 int bt_meta_set_i64(struct bt_journal *j, const char *key, int64_t v);
 

@@ -301,16 +301,127 @@ static void version_1_journal_is_upgraded(void **state)
 		" off INTEGER NOT NULL DEFAULT 0, len INTEGER NOT NULL DEFAULT 0,"
 		" mode INTEGER NOT NULL DEFAULT 0);"
 		"INSERT INTO ops(seq, op, path) VALUES(1, 1, CAST('old' AS BLOB));"
-		"UPDATE meta SET value = '1' WHERE key = 'schema';"), 0);
+		"DROP TABLE meta;"
+		"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+		"INSERT INTO meta VALUES('schema', '1');"), 0);
 	bt_journal_close(j);
 	assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), 0);
 	assert_int_equal(bt_meta_get(j, BT_META_SCHEMA, v, sizeof(v)), 0);
-	assert_string_equal(v, "2");
+	assert_string_equal(v, "3");
+	assert_int_equal(bt_journal_check_meta(j), 0);
 	assert_int_equal(bt_journal_read(j, 0, INT64_MAX, 0, collect, &c), 0);
 	assert_int_equal(c.n, 1);
 	assert_string_equal(c.v[0].path, "old");
 	collected_free(&c);
 	bt_journal_close(j);
+}
+
+/* Makes f->path a version-2 journal (meta without crc) holding values. */
+static void make_version_2(const char *path)
+{
+	struct bt_journal *j;
+
+	assert_int_equal(bt_journal_open(path, BT_J_CREATE, &j), 0);
+	assert_int_equal(bt_journal_exec_for_tests(j,
+		"DROP TABLE meta;"
+		"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+		"INSERT INTO meta VALUES('schema', '2'), ('synced_seq', '17'),"
+		" ('state', 'clean'), ('last_seq', 23);"), 0);
+	bt_journal_close(j);
+}
+
+/* A version-2 journal reads as it is when opened read-only (btsoot status),
+ * and a writer upgrades it: values kept, each row now with a checksum that
+ * is checked. */
+static void version_2_journal_keeps_values_and_gains_meta_crcs(void **state)
+{
+	struct fixture *f = *state;
+	struct bt_journal *j;
+	char v[16];
+	int64_t n;
+
+	make_version_2(f->path);
+	assert_int_equal(bt_journal_open(f->path, BT_J_READONLY, &j), 0);
+	assert_int_equal(bt_meta_get_i64(j, BT_META_SYNCED_SEQ, &n), 0);
+	assert_int_equal(n, 17);
+	assert_int_equal(bt_meta_get(j, BT_META_SCHEMA, v, sizeof(v)), 0);
+	assert_string_equal(v, "2");
+	bt_journal_close(j);
+
+	assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), 0);
+	assert_int_equal(bt_meta_get(j, BT_META_SCHEMA, v, sizeof(v)), 0);
+	assert_string_equal(v, "3");
+	assert_int_equal(bt_meta_get_i64(j, BT_META_SYNCED_SEQ, &n), 0);
+	assert_int_equal(n, 17);
+	assert_int_equal(bt_meta_get_i64(j, "last_seq", &n), 0);
+	assert_int_equal(n, 23);
+	assert_int_equal(bt_meta_get(j, BT_META_STATE, v, sizeof(v)), 0);
+	assert_string_equal(v, "clean");
+	assert_int_equal(bt_journal_check_meta(j), 0); /* a NULL crc would fail */
+	/* The new checksums are real: a garble is now seen. */
+	assert_int_equal(bt_journal_exec_for_tests(j,
+		"UPDATE meta SET value = '97' WHERE key = 'synced_seq'"), 0);
+	assert_int_equal(bt_meta_get_i64(j, BT_META_SYNCED_SEQ, &n), -EUCLEAN);
+	bt_journal_close(j);
+}
+
+/* One garbled byte in a meta value passes quick_check; its checksum does
+ * not: the getters, the check and every later open say -EUCLEAN (not
+ * "unset"), and the journal can be set aside like any corrupt one. */
+static void garbled_meta_value_is_corrupt(void **state)
+{
+	struct fixture *f = *state;
+	struct bt_journal *j;
+	char aside[256], v[16];
+	int64_t n = -1;
+
+	assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), 0);
+	assert_int_equal(bt_meta_set_i64(j, BT_META_SYNCED_SEQ, 0), 0);
+	assert_int_equal(bt_meta_set(j, BT_META_FIRST_SYNC, "1"), 0);
+	assert_int_equal(bt_journal_check_meta(j), 0);
+	assert_int_equal(bt_journal_exec_for_tests(j,
+		"UPDATE meta SET value = '9' WHERE key = 'synced_seq'"), 0);
+	assert_int_equal(bt_meta_get_i64(j, BT_META_SYNCED_SEQ, &n), -EUCLEAN);
+	assert_int_equal(bt_meta_get_i64_or(j, BT_META_SYNCED_SEQ, &n, 0), -EUCLEAN);
+	assert_int_equal(bt_meta_get(j, BT_META_SYNCED_SEQ, v, sizeof(v)), -EUCLEAN);
+	assert_int_equal(n, -1); /* never handed out */
+	assert_int_equal(bt_journal_check_meta(j), -EUCLEAN);
+	/* Other rows still read; unset stays -ENOENT / the default. */
+	assert_int_equal(bt_meta_get_i64(j, BT_META_FIRST_SYNC, &n), 0);
+	assert_int_equal(bt_meta_get_i64_or(j, BT_META_LAST_SYNC, &n, 5), 0);
+	assert_int_equal(n, 5);
+	bt_journal_close(j);
+
+	assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), -EUCLEAN);
+	assert_int_equal(bt_journal_open(f->path, BT_J_READONLY, &j), -EUCLEAN);
+	assert_int_equal(bt_journal_replace_corrupt(f->path, &j, aside, sizeof(aside)), 0);
+	assert_int_equal(bt_meta_get_i64(j, BT_META_NEEDS_RESCAN, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(access(aside, F_OK), 0);
+	bt_journal_close(j);
+}
+
+/* A garbled key or checksum is caught too, and so is the schema row. */
+static void garbled_meta_key_or_crc_is_corrupt(void **state)
+{
+	static const char *const garbles[] = {
+		"UPDATE meta SET key = 'synced_sez' WHERE key = 'synced_seq'",
+		"UPDATE meta SET crc = crc + 1 WHERE key = 'state'",
+		"UPDATE meta SET crc = NULL WHERE key = 'state'",
+		"UPDATE meta SET value = '2' WHERE key = 'schema'",
+	};
+	struct fixture *f = *state;
+	struct bt_journal *j;
+
+	for (size_t i = 0; i < sizeof(garbles) / sizeof(garbles[0]); i++) {
+		unlink(f->path);
+		assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), 0);
+		assert_int_equal(bt_meta_set_i64(j, BT_META_SYNCED_SEQ, 0), 0);
+		assert_int_equal(bt_meta_set(j, BT_META_STATE, "clean"), 0);
+		assert_int_equal(bt_journal_exec_for_tests(j, garbles[i]), 0);
+		bt_journal_close(j);
+		assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), -EUCLEAN);
+	}
 }
 
 /* Replacing a corrupt journal keeps its bytes under a new name and asks
@@ -426,6 +537,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(truncated_journal_is_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(garbled_row_is_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(version_1_journal_is_upgraded, setup, teardown),
+		cmocka_unit_test_setup_teardown(version_2_journal_keeps_values_and_gains_meta_crcs, setup, teardown),
+		cmocka_unit_test_setup_teardown(garbled_meta_value_is_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(garbled_meta_key_or_crc_is_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(corrupt_journal_is_set_aside_not_deleted, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_appends_lose_nothing_and_keep_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(broken_journal_refuses_appends, setup, teardown),
