@@ -281,8 +281,14 @@ static void note_offline(struct bt_fs *fs, const struct bt_block *b,
 			 const struct timespec *stopped)
 {
 	int64_t since = 0;
+	int rc = bt_meta_get_i64_or(fs->j, BT_META_OFFLINE_SINCE, &since, 0);
 
-	if (bt_meta_get_i64(fs->j, BT_META_OFFLINE_SINCE, &since) == 0 && since > 0)
+	/* Garbled (-EUCLEAN): not overwritten, so the next sync or mount sees
+	 * the corruption and reconciles by rescan. */
+	if (rc < 0)
+		bt_err("block '%s': journal meta '%s' is garbled; the next sync sets the "
+		       "journal aside and rescans", b->name, BT_META_OFFLINE_SINCE);
+	if (rc < 0 || since > 0)
 		return;
 	if (bt_meta_set_i64(fs->j, BT_META_OFFLINE_SINCE, bt_ts_ns(stopped)) < 0)
 		bt_err("block '%s': cannot record the unmount time in the journal", b->name);
