@@ -23,8 +23,10 @@ garble_synced() { # JOURNAL: synced_seq + 9, crc left as it was
 	sqlite3 "$1" "UPDATE meta SET value = '$((v + 9))' WHERE key = 'synced_seq'"
 	GARBLED=$((v + 9))
 }
-changes() { # TAG: a dozen rows or more, each one needed on the remote
+changes() { # TAG: a dozen rows or more, each one needed on the remote;
+	# first appends to files the remote holds, which no later row repairs
 	local i
+	for i in $(seq 12); do echo "$1" >> "$SRC/base/f$i"; done
 	mkdir "$SRC/$1"
 	for i in $(seq 12); do echo "$1 $i" > "$SRC/$1/f$i"; done
 }
@@ -39,7 +41,8 @@ sync_says_corrupt() { # EXPECTED WHAT
 		fail "$2: sync did not say corrupt: $(head -2 "$W/s.err")"
 }
 
-mkdir "$SRC/base"; echo base > "$SRC/base/x"
+mkdir "$SRC/base"
+for i in $(seq 12); do echo "base $i" > "$SRC/base/f$i"; done
 "$BTSOOT" add t "$SRC" "$REM" >/dev/null || fail "btsoot add"
 run_sync t >/dev/null && pass "first sync" || fail "first sync"
 
@@ -48,6 +51,7 @@ mount_block t
 changes one
 run_sync t >/dev/null && pass "sync while mounted" || fail "sync while mounted"
 changes two
+sleep 3 # older than the unmount's offline window: only the journal knows them
 umount_block
 assert_eq 0 "$DAEMON_RC" "btsootfs exits 0"
 garble_synced "$J"
