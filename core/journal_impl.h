@@ -28,8 +28,11 @@ struct bt_journal {
 	struct jw_queue q;
 	int64_t next_seq;      /* last seq handed out */
 	int64_t committed_seq; /* every seq <= this is committed */
+	int64_t durable_seq;   /* ... and <= this also fsynced (WAL on disk) */
 	unsigned flush_ms;
 	int flush_waiters;
+	int durable_waiters;   /* bt_jw_sync callers: fsync the WAL after commit */
+	uint64_t wal_syncs;    /* fsyncs of the WAL done for them (test hook) */
 	bool running;
 	bool stop;
 	bool broken;

@@ -342,10 +342,13 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *co,
 	fuse_daemonize(co->foreground);
 	if (!co->foreground)
 		bt_log_use_syslog();
-	/* Threads and SQLite handles do not survive fork(): start them now. */
+	/* Threads and SQLite handles do not survive fork(): start them now.
+	 * "mounted" is made durable at once: after a power loss, whatever rows
+	 * it cost, the journal still says so and the next sync rescans. */
 	if (bt_lock_update_pid(lockfd) < 0 || (!fs.nojournal && (open_journal(&fs, b) < 0 ||
 					      bt_jw_start(fs.j, 1000) < 0)) ||
-	    mark_state(&fs, "mounted") < 0 || jrec_start_flusher(&fs) < 0) {
+	    mark_state(&fs, "mounted") < 0 || (!fs.nojournal && bt_journal_sync(fs.j) < 0) ||
+	    jrec_start_flusher(&fs) < 0) {
 		bt_err("cannot start block '%s' after mounting; unmounting", b->name);
 		rc = BT_EXIT_JOURNAL;
 		goto unmount;

@@ -128,6 +128,10 @@ int bt_journal_set_aside(const char *path, char *aside, size_t len);
  * while no other process has the journal open. */
 int bt_journal_replace_corrupt(const char *path, struct bt_journal **out, char *aside,
 			       size_t len);
+/* fsyncs the WAL: every commit so far (of any connection) is on disk.
+ * 0 or -errno. btsootfs calls it right after it marks the journal
+ * "mounted", so that a power loss while mounted always ends in a rescan. */
+int bt_journal_sync(struct bt_journal *j);
 struct sqlite3 *bt_journal_db(struct bt_journal *j);
 /* Last SQLite error message of this connection, for one-line errors. */
 const char *bt_journal_errmsg(struct bt_journal *j);
@@ -142,8 +146,14 @@ int bt_jw_start(struct bt_journal *j, unsigned flush_ms);
  * change and this call. Returns the seq (> 0), or -EROFS once the journal is
  * broken (a commit failed), or -ENOMEM. Never blocks on I/O. */
 int64_t bt_jw_append(struct bt_journal *j, struct bt_op_rec *rec);
-/* Waits until every row appended before the call is committed. 0 or -EIO. */
+/* Waits until every row appended before the call is committed: visible to
+ * other connections and safe from a killed process, not yet from a power
+ * loss. 0 or -EIO. */
 int bt_jw_flush(struct bt_journal *j);
+/* Waits until every row appended before the call is committed and fsynced
+ * (the WAL is on disk): safe from power loss. What fsync() and fsyncdir()
+ * through the mount wait for. 0 or -EIO (then the journal is broken). */
+int bt_jw_sync(struct bt_journal *j);
 /* True once a commit failed: the daemon must refuse further mutations. */
 bool bt_jw_broken(const struct bt_journal *j);
 /* Flushes and stops the writer thread. Returns 0 or -EIO if rows were lost. */
@@ -206,5 +216,7 @@ int bt_pending_replace(struct bt_journal *j, const struct bt_op_rec *recs,
 /* Test hooks: run raw SQL / checkpoint the WAL into the main file. */
 int bt_journal_exec_for_tests(struct bt_journal *j, const char *sql);
 int bt_journal_exec_checkpoint_for_tests(struct bt_journal *j);
+/* How many times the writer fsynced the WAL for bt_jw_sync callers. */
+uint64_t bt_jw_wal_syncs_for_tests(struct bt_journal *j);
 
 #endif

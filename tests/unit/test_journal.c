@@ -506,6 +506,91 @@ static void concurrent_appends_lose_nothing_and_keep_order(void **state)
 	bt_journal_close(j);
 }
 
+/* Highest seq another connection (another process's view) finds. */
+static int64_t seen_by_second_connection(const char *path)
+{
+	struct bt_journal *r;
+	int64_t max = -1;
+
+	assert_int_equal(bt_journal_open(path, BT_J_READONLY, &r), 0);
+	assert_int_equal(bt_journal_max_seq(r, &max), 0);
+	bt_journal_close(r);
+	return max;
+}
+
+/* bt_jw_sync (what fsync through the mount waits for) commits the rows and
+ * then fsyncs the WAL; bt_jw_flush only commits. Rows committed earlier
+ * without an fsync are covered by the next bt_jw_sync; with nothing new it
+ * does no fsync at all. */
+static void sync_commits_and_fsyncs_the_wal(void **state)
+{
+	struct fixture *f = *state;
+	struct bt_journal *j;
+	int64_t s;
+
+	assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), 0);
+	/* A long timer: only the calls below commit. */
+	assert_int_equal(bt_jw_start(j, 60000), 0);
+	s = append(j, BT_OP_CREATE, "a", NULL, 0, 0);
+	assert_int_equal(bt_jw_sync(j), 0);
+	assert_int_equal(seen_by_second_connection(f->path), s);
+	assert_int_equal(bt_jw_wal_syncs_for_tests(j), 1);
+
+	s = append(j, BT_OP_WRITE, "a", NULL, 0, 10);
+	assert_int_equal(bt_jw_flush(j), 0);
+	assert_int_equal(seen_by_second_connection(f->path), s);
+	assert_int_equal(bt_jw_wal_syncs_for_tests(j), 1); /* committed, not synced */
+	assert_int_equal(bt_jw_sync(j), 0);
+	assert_int_equal(bt_jw_wal_syncs_for_tests(j), 2); /* the earlier commit */
+	assert_int_equal(bt_jw_sync(j), 0);
+	assert_int_equal(bt_jw_wal_syncs_for_tests(j), 2); /* nothing new */
+	bt_journal_close(j);
+}
+
+static void *syncer_thread(void *p)
+{
+	struct writer_arg *a = p;
+	char path[32];
+
+	for (int i = 0; i < 50; i++) {
+		snprintf(path, sizeof(path), "s%d/%d", a->id, i);
+		if (append(a->j, BT_OP_WRITE, path, NULL, 0, 1) < 0 || bt_jw_sync(a->j) < 0)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+/* Many threads each appending and syncing: every call returns with its row
+ * committed, and fsyncs are shared, never more than the calls. */
+static void concurrent_syncs_share_fsyncs(void **state)
+{
+	struct fixture *f = *state;
+	struct bt_journal *j;
+	pthread_t t[4];
+	struct writer_arg a[4];
+	int64_t n, bytes;
+	uint64_t syncs;
+
+	assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), 0);
+	assert_int_equal(bt_jw_start(j, 60000), 0);
+	for (int i = 0; i < 4; i++) {
+		a[i] = (struct writer_arg){ j, i };
+		pthread_create(&t[i], NULL, syncer_thread, &a[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		void *ret;
+
+		pthread_join(t[i], &ret);
+		assert_null(ret);
+	}
+	assert_int_equal(bt_journal_stats(j, 0, &n, &bytes), 0);
+	assert_int_equal(n, 200);
+	syncs = bt_jw_wal_syncs_for_tests(j);
+	print_message("200 syncs from 4 threads: %llu WAL fsyncs\n", (unsigned long long)syncs);
+	assert_true(syncs >= 1 && syncs <= 200);
+	bt_journal_close(j);
+}
+
 static void broken_journal_refuses_appends(void **state)
 {
 	struct fixture *f = *state;
@@ -543,6 +628,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(corrupt_journal_is_set_aside_not_deleted, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_appends_lose_nothing_and_keep_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(broken_journal_refuses_appends, setup, teardown),
+		cmocka_unit_test_setup_teardown(sync_commits_and_fsyncs_the_wal, setup, teardown),
+		cmocka_unit_test_setup_teardown(concurrent_syncs_share_fsyncs, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
