@@ -37,12 +37,20 @@
  *                                 lives at path" after a name of it went away)
  *   XATTR   path ino              extended attributes changed
  *
- * Durability and order: btsootfs assigns seq while it holds its namespace
- * lock, so seq order is the filesystem's order. Rows are queued in memory and
- * committed by one writer thread in batches (WAL, synchronous=NORMAL: no fsync
- * per commit; a committed batch survives a killed process). A killed daemon
- * loses at most the uncommitted queue; it left meta state=mounted, which
- * tells the next sync to reconcile by rescanning.
+ * Order: btsootfs assigns seq while it holds its namespace lock, so seq
+ * order is the filesystem's order.
+ *
+ * Durability: rows are queued in memory and committed by one writer thread
+ * in batches (WAL, synchronous=NORMAL: no fsync per commit).
+ *   - A killed daemon loses at most the uncommitted queue (committed batches
+ *     are in the page cache); it left meta state=mounted, which tells the
+ *     next sync to reconcile by rescanning.
+ *   - A power loss may lose commits made since the last fsync of the WAL,
+ *     never a row whose file or directory was fsynced through the mount:
+ *     fsync/fsyncdir wait in bt_jw_sync for the commit and an fsync of the
+ *     WAL. state=mounted is fsynced at mount (bt_journal_sync), and the WAL
+ *     is only replayed up to its first missing frame, so lost rows always
+ *     come with state=mounted and a rescan.
  */
 #ifndef BTSOOT_JOURNAL_H
 #define BTSOOT_JOURNAL_H
