@@ -17,10 +17,15 @@
 #include "btsoot/log.h"
 #include "journal_impl.h"
 
-#define SCHEMA_VERSION "2"
+static int meta_read(struct bt_journal *j, const char *key, char *buf, size_t len,
+		     bool check);
+static int meta_check_rows(struct bt_journal *j);
+
+#define SCHEMA_VERSION "3"
 
 static const char schema_sql[] =
-	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT, crc INTEGER)"
+	" WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS ops(seq INTEGER PRIMARY KEY, op INTEGER NOT NULL,"
 	" ino INTEGER NOT NULL DEFAULT 0, path BLOB NOT NULL, path2 BLOB,"
 	" off INTEGER NOT NULL DEFAULT 0, len INTEGER NOT NULL DEFAULT 0,"
@@ -30,13 +35,24 @@ static const char schema_sql[] =
 	" off INTEGER NOT NULL DEFAULT 0, len INTEGER NOT NULL DEFAULT 0,"
 	" mode INTEGER NOT NULL DEFAULT 0, crc INTEGER);"
 	BT_RECHECK_TABLE_SQL
-	"INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '" SCHEMA_VERSION "');";
+	"INSERT OR IGNORE INTO meta(key, value, crc) VALUES('schema', '" SCHEMA_VERSION "',"
+	" bt_meta_crc('schema', '" SCHEMA_VERSION "'));";
 
 /* Version 1 had no row checksums; its rows stay readable, unchecked. */
 static const char upgrade_1_sql[] =
 	"ALTER TABLE ops ADD COLUMN crc INTEGER;"
-	"ALTER TABLE pending ADD COLUMN crc INTEGER;"
-	"UPDATE meta SET value = '" SCHEMA_VERSION "' WHERE key = 'schema';";
+	"ALTER TABLE pending ADD COLUMN crc INTEGER;";
+
+/* Versions 1 and 2 had no checksum on meta: the values as they are now get
+ * one (run before schema_sql, which writes the crc column). */
+static const char upgrade_meta_crc_sql[] =
+	"ALTER TABLE meta ADD COLUMN crc INTEGER;"
+	"UPDATE meta SET crc = bt_meta_crc(key, value);";
+
+/* Last step of every upgrade. */
+static const char set_version_sql[] =
+	"UPDATE meta SET value = '" SCHEMA_VERSION "',"
+	" crc = bt_meta_crc('schema', '" SCHEMA_VERSION "') WHERE key = 'schema';";
 
 static const char *const op_names[] = {
 	[BT_OP_NONE] = "none",	   [BT_OP_CREATE] = "create",
@@ -139,9 +155,75 @@ static int journal_quick_check(struct bt_journal *j)
 	return rc == SQLITE_ROW ? 0 : bt_journal_errno(rc);
 }
 
+/* Whether the meta table exists and has its crc column (version 3 on). */
+static int meta_columns(struct bt_journal *j, bool *exists, bool *has_crc)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(j->db, "SELECT count(*), coalesce(sum(name = 'crc'), 0)"
+				    " FROM pragma_table_info('meta')", -1, &st, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*exists = sqlite3_column_int(st, 0) > 0;
+		*has_crc = sqlite3_column_int(st, 1) > 0;
+	}
+	sqlite3_finalize(st);
+	return bt_journal_errno(rc);
+}
+
+static void sql_meta_crc(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *key = (const char *)sqlite3_value_text(argv[0]);
+
+	(void)argc;
+	sqlite3_result_int64(ctx, bt_meta_crc(key ? key : "",
+					      (const char *)sqlite3_value_text(argv[1])));
+}
+
+/* Every meta row checked once at open, before anyone acts on a value: a
+ * garbled byte passes quick_check. A newer btsoot's journal is left to the
+ * version check. */
+static int meta_verify_at_open(struct bt_journal *j)
+{
+	char schema[16];
+	bool exists = false, has_crc = false;
+	int rc = meta_columns(j, &exists, &has_crc);
+
+	if (rc < 0 || !has_crc)
+		return rc;
+	if (meta_read(j, BT_META_SCHEMA, schema, sizeof(schema), false) == 0 &&
+	    atoi(schema) > atoi(SCHEMA_VERSION))
+		return 0;
+	return meta_check_rows(j);
+}
+
+/* Creates the schema, or brings a version 1 or 2 journal to SCHEMA_VERSION,
+ * inside the caller's transaction. */
+static int journal_upgrade(struct bt_journal *j)
+{
+	char schema[16] = "";
+	bool exists = false, has_crc = false, old;
+	int rc = meta_columns(j, &exists, &has_crc);
+
+	if (rc == 0 && exists)
+		rc = meta_read(j, BT_META_SCHEMA, schema, sizeof(schema), false);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	old = !strcmp(schema, "1") || !strcmp(schema, "2");
+	if (exists && !has_crc && !old)
+		return -EUCLEAN; /* some other SQLite file's meta table */
+	rc = exists && !has_crc ? bt_journal_exec(j, upgrade_meta_crc_sql) : 0;
+	rc = rc ? rc : bt_journal_exec(j, schema_sql);
+	if (rc == 0 && !strcmp(schema, "1"))
+		rc = bt_journal_exec(j, upgrade_1_sql);
+	if (rc == 0 && old)
+		rc = bt_journal_exec(j, set_version_sql);
+	return rc;
+}
+
 static int journal_setup(struct bt_journal *j, int flags)
 {
 	char schema[16];
+	bool exists = false;
 	int rc;
 
 	sqlite3_busy_timeout(j->db, 10000);
@@ -152,15 +234,16 @@ static int journal_setup(struct bt_journal *j, int flags)
 			return rc;
 	}
 	rc = journal_quick_check(j);
+	if (rc == 0)
+		rc = bt_journal_errno(sqlite3_create_function_v2(j->db, "bt_meta_crc", 2,
+			SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_meta_crc, NULL, NULL, NULL));
+	rc = rc ? rc : meta_verify_at_open(j);
 	if (rc < 0)
 		return rc;
 	if (flags & BT_J_CREATE) {
 		rc = bt_journal_exec(j, "BEGIN IMMEDIATE;");
 		if (rc == 0) {
-			rc = bt_journal_exec(j, schema_sql);
-			if (rc == 0 && bt_meta_get(j, BT_META_SCHEMA, schema, sizeof(schema)) == 0 &&
-			    !strcmp(schema, "1"))
-				rc = bt_journal_exec(j, upgrade_1_sql);
+			rc = journal_upgrade(j);
 			rc = rc ? rc : bt_journal_exec(j, "COMMIT;");
 			if (rc)
 				bt_journal_exec(j, "ROLLBACK;");
@@ -168,12 +251,13 @@ static int journal_setup(struct bt_journal *j, int flags)
 		if (rc < 0)
 			return rc;
 	}
-	rc = bt_meta_get(j, BT_META_SCHEMA, schema, sizeof(schema));
+	rc = meta_columns(j, &exists, &j->meta_crc);
+	rc = rc ? rc : meta_read(j, BT_META_SCHEMA, schema, sizeof(schema), false);
 	if (rc == 0 && atoi(schema) > atoi(SCHEMA_VERSION))
 		return -EPROTO; /* a newer btsoot's: not ours to set aside */
-	if (rc == 0 && (flags & BT_J_READONLY) && !strcmp(schema, "1"))
-		return 0; /* readable as it is: a writer upgrades it */
-	if (rc == -ENOENT || (rc == 0 && strcmp(schema, SCHEMA_VERSION) != 0))
+	if (rc == 0 && (flags & BT_J_READONLY) && (!strcmp(schema, "1") || !strcmp(schema, "2")))
+		return 0; /* readable as it is, meta unchecked: a writer upgrades it */
+	if (rc == -ENOENT || (rc == 0 && (strcmp(schema, SCHEMA_VERSION) != 0 || !j->meta_crc)))
 		return -EUCLEAN; /* some other SQLite file */
 	return rc;
 }
@@ -237,29 +321,87 @@ const char *bt_journal_errmsg(struct bt_journal *j)
 
 /* ---- meta ---- */
 
-int bt_meta_get(struct bt_journal *j, const char *key, char *buf, size_t len)
+/* A checksum of a meta row, so that a garbled value (which SQLite's page
+ * checks cannot see) is never acted on. NULL and "" are the same value. */
+int64_t bt_meta_crc(const char *key, const char *value)
+{
+	const char *v = value ? value : "";
+	XXH64_hash_t h = XXH3_64bits(key, strlen(key) + 1);
+
+	return (int64_t)XXH3_64bits_withSeed(v, strlen(v) + 1, h);
+}
+
+static bool meta_row_ok(sqlite3_stmt *st, const char *key, int vcol)
+{
+	return sqlite3_column_type(st, vcol + 1) == SQLITE_INTEGER &&
+	       sqlite3_column_int64(st, vcol + 1) ==
+		       bt_meta_crc(key, (const char *)sqlite3_column_text(st, vcol));
+}
+
+static void meta_report_bad(struct bt_journal *j, const char *key)
+{
+	bt_warn("journal %s: meta '%s' does not match its checksum (garbled)",
+		sqlite3_db_filename(j->db, "main"), key);
+}
+
+static int meta_read(struct bt_journal *j, const char *key, char *buf, size_t len,
+		     bool check)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	pthread_mutex_lock(&j->dbmu);
-	rc = sqlite3_prepare_v2(j->db, "SELECT value FROM meta WHERE key = ?",
+	rc = sqlite3_prepare_v2(j->db, check ? "SELECT value, crc FROM meta WHERE key = ?"
+					     : "SELECT value, NULL FROM meta WHERE key = ?",
 				-1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 	}
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW && check && !meta_row_ok(st, key, 0)) {
+		meta_report_bad(j, key);
+		rc = SQLITE_CORRUPT;
+	} else if (rc == SQLITE_ROW) {
 		const unsigned char *v = sqlite3_column_text(st, 0);
 
 		snprintf(buf, len, "%s", v ? (const char *)v : "");
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? -ENOENT : bt_journal_errno(rc);
+		rc = SQLITE_OK;
 	}
+	rc = rc == SQLITE_DONE ? -ENOENT : bt_journal_errno(rc);
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&j->dbmu);
 	return rc;
+}
+
+static int meta_check_rows(struct bt_journal *j)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	pthread_mutex_lock(&j->dbmu);
+	rc = sqlite3_prepare_v2(j->db, "SELECT key, value, crc FROM meta", -1, &st, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(st, 0);
+
+		rc = SQLITE_OK;
+		if (!key || !meta_row_ok(st, key, 1)) {
+			meta_report_bad(j, key ? key : "(null)");
+			rc = SQLITE_CORRUPT;
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&j->dbmu);
+	return bt_journal_errno(rc);
+}
+
+int bt_journal_check_meta(struct bt_journal *j)
+{
+	return j->meta_crc ? meta_check_rows(j) : 0;
+}
+
+int bt_meta_get(struct bt_journal *j, const char *key, char *buf, size_t len)
+{
+	return meta_read(j, key, buf, len, j->meta_crc);
 }
 
 int bt_meta_get_i64(struct bt_journal *j, const char *key, int64_t *v)
@@ -273,21 +415,40 @@ int bt_meta_get_i64(struct bt_journal *j, const char *key, int64_t *v)
 	return *end == '\0' && end != buf ? 0 : -EUCLEAN;
 }
 
-int bt_meta_set(struct bt_journal *j, const char *key, const char *value)
+int bt_meta_get_i64_or(struct bt_journal *j, const char *key, int64_t *v, int64_t dflt)
+{
+	int rc = bt_meta_get_i64(j, key, v);
+
+	if (rc == -ENOENT) {
+		*v = dflt;
+		rc = 0;
+	}
+	return rc;
+}
+
+int bt_journal_meta_put(struct bt_journal *j, const char *key, const char *value)
 {
 	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc = sqlite3_prepare_v2(j->db,
+				    "INSERT OR REPLACE INTO meta(key, value, crc) VALUES(?, ?, ?)",
+				    -1, &st, NULL);
 
-	pthread_mutex_lock(&j->dbmu);
-	rc = sqlite3_prepare_v2(j->db,
-				"INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)",
-				-1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, bt_meta_crc(key, value));
 		rc = sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int bt_meta_set(struct bt_journal *j, const char *key, const char *value)
+{
+	int rc;
+
+	pthread_mutex_lock(&j->dbmu);
+	rc = bt_journal_meta_put(j, key, value);
 	pthread_mutex_unlock(&j->dbmu);
 	return bt_journal_errno(rc);
 }

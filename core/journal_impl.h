@@ -19,6 +19,7 @@ struct bt_journal {
 	/* Serialises use of db between the writer thread and meta calls, so a
 	 * meta write never lands inside (or is rolled back with) a batch. */
 	pthread_mutex_t dbmu;
+	bool meta_crc; /* meta rows carry a crc (schema 3 on): bt_meta_get checks it */
 
 	/* writer state, all under mu */
 	pthread_mutex_t mu;
@@ -27,8 +28,11 @@ struct bt_journal {
 	struct jw_queue q;
 	int64_t next_seq;      /* last seq handed out */
 	int64_t committed_seq; /* every seq <= this is committed */
+	int64_t durable_seq;   /* ... and <= this also fsynced (WAL on disk) */
 	unsigned flush_ms;
 	int flush_waiters;
+	int durable_waiters;   /* bt_jw_sync callers: fsync the WAL after commit */
+	uint64_t wal_syncs;    /* fsyncs of the WAL done for them (test hook) */
 	bool running;
 	bool stop;
 	bool broken;
@@ -44,6 +48,8 @@ int bt_journal_exec(struct bt_journal *j, const char *sql);
 #define BT_RECHECK_TABLE_SQL \
 	"CREATE TABLE IF NOT EXISTS recheck(path BLOB PRIMARY KEY," \
 	" flags INTEGER NOT NULL, crc INTEGER NOT NULL) WITHOUT ROWID;"
+/* Writes a meta row with its crc; the caller holds dbmu. An SQLite code. */
+int bt_journal_meta_put(struct bt_journal *j, const char *key, const char *value);
 int bt_journal_errno(int sqlite_rc);
 int64_t bt_journal_start_seq(struct bt_journal *j);
 void bt_journal_bind_rec(sqlite3_stmt *st, int first, const struct bt_op_rec *r);

@@ -3,10 +3,16 @@
  * The daemon's side of the journal: appends go to an in-memory queue (no
  * I/O on the caller's path), and one writer thread commits the queue in
  * batches. A batch is one transaction: WAL + synchronous=NORMAL means the
- * commit is a write() into the WAL, no fsync, and it survives the daemon
- * being killed. bt_jw_flush gives fsync() its durability promise.
+ * commit is a write() into the WAL, no fsync. So a committed batch survives
+ * the daemon being killed (the kernel has the bytes) but not a power loss.
+ *
+ * bt_jw_sync is fsync()'s half: it waits until the rows appended before the
+ * call are committed and then fsyncs the WAL (one fsync serves every waiter
+ * of the moment, and rows committed earlier without one are covered too).
+ * Only then is a row durable against power loss.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -98,10 +104,12 @@ static int commit_batch(struct bt_journal *j, struct jw_queue *b)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	if (rc == SQLITE_OK && b->n > 0)
-		rc = sqlite3_exec(j->db, "INSERT OR REPLACE INTO meta(key, value)"
-				  " VALUES('last_seq', (SELECT max(seq) FROM ops))",
-				  NULL, NULL, NULL);
+	if (rc == SQLITE_OK && b->n > 0) {
+		char last[32]; /* the highest seq in ops: seqs only grow */
+
+		snprintf(last, sizeof(last), "%" PRId64, b->v[b->n - 1].seq);
+		rc = bt_journal_meta_put(j, "last_seq", last);
+	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
@@ -123,6 +131,62 @@ static void free_batch(struct jw_queue *b)
 	b->n = 0;
 }
 
+/* A bt_jw_sync caller waits for rows committed but not yet fsynced. */
+static bool sync_wanted(const struct bt_journal *j)
+{
+	return j->durable_waiters > 0 && j->durable_seq < j->committed_seq && !j->broken;
+}
+
+/* Through SQLite's own WAL handle, which also fsyncs the WAL's directory
+ * entry the first time. 1 when no WAL is open (nothing committed through
+ * this connection yet), 0 when synced, or -errno. */
+static int wal_fsync(struct bt_journal *j)
+{
+	sqlite3_file *f = NULL;
+	int rc;
+
+	pthread_mutex_lock(&j->dbmu);
+	rc = sqlite3_file_control(j->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f);
+	if (rc == SQLITE_OK && f && f->pMethods)
+		rc = bt_journal_errno(f->pMethods->xSync(f, SQLITE_SYNC_NORMAL));
+	else
+		rc = rc == SQLITE_OK ? 1 : bt_journal_errno(rc);
+	pthread_mutex_unlock(&j->dbmu);
+	return rc;
+}
+
+int bt_journal_sync(struct bt_journal *j)
+{
+	int rc = wal_fsync(j);
+
+	return rc > 0 ? 0 : rc;
+}
+
+/* Called and returns with mu held. A failed fsync may have lost committed
+ * rows from the page cache: the journal is broken (next sync rescans). */
+static void make_durable(struct bt_journal *j)
+{
+	int64_t upto = j->committed_seq;
+	int rc;
+
+	pthread_mutex_unlock(&j->mu);
+	rc = wal_fsync(j);
+	pthread_mutex_lock(&j->mu);
+	if (rc >= 0) {
+		j->wal_syncs += rc == 0;
+		if (upto > j->durable_seq)
+			j->durable_seq = upto;
+	} else if (!j->broken) {
+		snprintf(j->broken_why, sizeof(j->broken_why), "journal fsync failed: %s",
+			 strerror(-rc));
+		bt_err("%s", j->broken_why);
+		j->broken = true;
+		if (j->on_broken)
+			j->on_broken(j->on_broken_arg, j->broken_why);
+	}
+	pthread_cond_broadcast(&j->done);
+}
+
 static void wait_for_work(struct bt_journal *j)
 {
 	struct timespec until;
@@ -133,7 +197,8 @@ static void wait_for_work(struct bt_journal *j)
 		j->committed_seq = j->next_seq;
 		pthread_cond_broadcast(&j->done);
 	}
-	if (j->stop || j->q.n >= JW_BATCH_ROWS || (j->flush_waiters && j->q.n))
+	if (j->stop || j->q.n >= JW_BATCH_ROWS || (j->flush_waiters && j->q.n) ||
+	    sync_wanted(j))
 		return;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += j->flush_ms / 1000;
@@ -157,6 +222,10 @@ static void *writer_main(void *arg)
 		int rc;
 
 		wait_for_work(j);
+		if (j->q.n == 0 && sync_wanted(j)) {
+			make_durable(j);
+			continue;
+		}
 		if (j->q.n == 0) {
 			if (j->stop)
 				break;
@@ -180,6 +249,8 @@ static void *writer_main(void *arg)
 		}
 		if (rc == 0 && last > j->committed_seq)
 			j->committed_seq = last;
+		if (sync_wanted(j))
+			make_durable(j);
 		pthread_cond_broadcast(&j->done);
 	}
 	pthread_mutex_unlock(&j->mu);
@@ -193,6 +264,7 @@ int bt_jw_start(struct bt_journal *j, unsigned flush_ms)
 
 	j->next_seq = bt_journal_start_seq(j);
 	j->committed_seq = j->next_seq;
+	j->durable_seq = j->next_seq;
 	j->flush_ms = flush_ms ? flush_ms : 1000;
 	j->stop = false;
 	rc = pthread_create(&j->thread, NULL, writer_main, j);
@@ -217,6 +289,35 @@ int bt_jw_flush(struct bt_journal *j)
 	rc = j->broken ? -EIO : 0;
 	pthread_mutex_unlock(&j->mu);
 	return rc;
+}
+
+int bt_jw_sync(struct bt_journal *j)
+{
+	int64_t target;
+	int rc;
+
+	pthread_mutex_lock(&j->mu);
+	target = j->next_seq;
+	j->flush_waiters++;
+	j->durable_waiters++;
+	pthread_cond_signal(&j->work);
+	while (j->durable_seq < target && !j->broken && j->running)
+		pthread_cond_wait(&j->done, &j->mu);
+	j->durable_waiters--;
+	j->flush_waiters--;
+	rc = j->broken ? -EIO : 0;
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+uint64_t bt_jw_wal_syncs_for_tests(struct bt_journal *j)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&j->mu);
+	n = j->wal_syncs;
+	pthread_mutex_unlock(&j->mu);
+	return n;
 }
 
 bool bt_jw_broken(const struct bt_journal *j)

@@ -90,12 +90,17 @@ int64_t bt_attach_offline_since(struct bt_fs *fs, int64_t stopped_ns)
 int bt_note_offline(struct bt_fs *fs, int64_t since)
 {
 	int64_t have = 0;
+	int rc;
 
 	if (fs->nojournal)
 		return 0;
+	/* Garbled (-EUCLEAN): not overwritten, so the next sync or mount sees
+	 * the corruption and reconciles by rescan. */
+	rc = bt_meta_get_i64_or(fs->j, BT_META_OFFLINE_SINCE, &have, 0);
+	if (rc < 0)
+		return rc;
 	/* The earliest time is kept until a sync has looked. */
-	if (bt_meta_get_i64(fs->j, BT_META_OFFLINE_SINCE, &have) == 0 && have > 0 &&
-	    have <= since)
+	if (have > 0 && have <= since)
 		return 0;
 	return bt_meta_set_i64(fs->j, BT_META_OFFLINE_SINCE, since);
 }

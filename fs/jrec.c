@@ -270,7 +270,12 @@ static void flusher_answer_sync(struct bt_fs *fs)
 	/* The sync waits for flush_gen to move: only after the queue is in. */
 	if (bt_jw_flush(fs->j) < 0)
 		return;
-	bt_meta_get_i64(fs->j, BT_META_FLUSH_GEN, &gen);
+	/* Garbled: left as it is (no answer), for the sync to find and set aside. */
+	if (bt_meta_get_i64_or(fs->j, BT_META_FLUSH_GEN, &gen, 0) < 0) {
+		bt_err("journal meta '%s' is garbled; the next sync sets the journal aside",
+		       BT_META_FLUSH_GEN);
+		return;
+	}
 	bt_meta_set_i64(fs->j, BT_META_FLUSH_GEN, gen + 1);
 }
 

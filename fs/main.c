@@ -316,12 +316,15 @@ static int check_journal(struct bt_fs *fs, const struct bt_block *b)
 	return 0;
 }
 
-/* Threads and SQLite handles do not survive fork(): start them now. */
+/* Threads and SQLite handles do not survive fork(): start them now.
+ * "mounted" is made durable at once: after a power loss, whatever rows it
+ * cost, the journal still says so and the next sync rescans. */
 static int start_daemon(struct bt_fs *fs, const struct bt_block *b, int lockfd)
 {
 	if (bt_lock_update_pid(lockfd) < 0 ||
 	    (!fs->nojournal && (open_journal(fs, b) < 0 || bt_jw_start(fs->j, 1000) < 0)) ||
-	    mark_state(fs, "mounted") < 0 || jrec_start_flusher(fs) < 0)
+	    mark_state(fs, "mounted") < 0 || (!fs->nojournal && bt_journal_sync(fs->j) < 0) ||
+	    jrec_start_flusher(fs) < 0)
 		return -1;
 	if (bt_attach_start(fs) < 0)
 		bt_warn("block '%s': cannot watch the mount; an unmount with -l is noticed "
@@ -352,8 +355,8 @@ static void stop_daemon(struct bt_fs *fs, const struct bt_block *b)
 	lost = bt_jw_stop(fs->j) < 0;
 	if (!lost) {
 		if (bt_note_offline(fs, since) < 0)
-			bt_err("block '%s': cannot record the unmount time in the journal",
-			       b->name);
+			bt_err("block '%s': cannot record the unmount time in the journal "
+			       "(garbled meta?); the next sync checks it and rescans", b->name);
 		mark_state(fs, "clean");
 	}
 	bt_notice("block '%s' unmounted %s", b->name,

@@ -158,10 +158,16 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 			struct fuse_file_info *fi)
 {
+	struct bt_fs *fs = fs_of(req);
 	int fd = dirfd(dir_of(fi)->dp);
 	int rc = datasync ? fdatasync(fd) : fsync(fd);
 
-	fuse_reply_err(req, rc < 0 ? errno : 0);
+	rc = rc < 0 ? errno : 0;
+	/* The names made durable here are durably journaled too (their rows
+	 * were queued before this call). */
+	if (!fs->nojournal && bt_jw_sync(fs->j) < 0 && rc == 0)
+		rc = EIO;
+	fuse_reply_err(req, rc);
 }
 
 void bt_fs_dir_ops(struct fuse_lowlevel_ops *ops)

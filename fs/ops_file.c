@@ -227,9 +227,10 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 
 	rc = datasync ? fdatasync(fd) : fsync(fd);
 	rc = rc < 0 ? errno : 0;
-	/* After fsync returns, the journal knows about the change too. */
+	/* After fsync returns, the change is durably journaled too: its rows
+	 * are committed and the journal's WAL is fsynced. */
 	jrec_flush_inode(fs, bt_inode_get(fs, ino));
-	if (!fs->nojournal && bt_jw_flush(fs->j) < 0 && rc == 0)
+	if (!fs->nojournal && bt_jw_sync(fs->j) < 0 && rc == 0)
 		rc = EIO;
 	fuse_reply_err(req, rc);
 }

@@ -139,7 +139,7 @@ int bt_ctx_replace_journal(struct bt_ctx *c)
 
 	if (bt_ctx_daemon_pid(c) != 0) {
 		snprintf(c->err, sizeof(c->err),
-			 "journal %s has a corrupt row; unmount block '%s' and run btsoot-sync, "
+			 "journal %s is corrupt; unmount block '%s' and run btsoot-sync, "
 			 "which sets the journal aside and reconciles by rescan",
 			 c->block.journal, c->block.name);
 		return BT_EXIT_JOURNAL;
@@ -151,6 +151,28 @@ int bt_ctx_replace_journal(struct bt_ctx *c)
 	if (rc < 0) {
 		snprintf(c->err, sizeof(c->err), "journal %s is corrupt and could not be set "
 			 "aside: %s", c->block.journal, strerror(-rc));
+		return BT_EXIT_JOURNAL;
+	}
+	return BT_EXIT_OK;
+}
+
+int bt_ctx_meta_corrupt(struct bt_ctx *c, const char *key)
+{
+	c->journal_corrupt = true;
+	snprintf(c->err, sizeof(c->err), "journal %s: meta '%s' is garbled", c->block.journal,
+		 key);
+	return BT_EXIT_JOURNAL;
+}
+
+int bt_ctx_check_meta(struct bt_ctx *c)
+{
+	int rc = bt_journal_check_meta(c->j);
+
+	if (rc == -EUCLEAN)
+		return bt_ctx_meta_corrupt(c, "(a row)");
+	if (rc < 0) {
+		snprintf(c->err, sizeof(c->err), "journal %s: %s", c->block.journal,
+			 strerror(-rc));
 		return BT_EXIT_JOURNAL;
 	}
 	return BT_EXIT_OK;

@@ -44,10 +44,16 @@ struct bt_ctx {
 int bt_ctx_open(struct bt_ctx *c, const struct bt_dirs *d, const char *block,
 		int flags);
 void bt_ctx_close(struct bt_ctx *c);
-/* Is btsootfs running for this block (daemon.lock held)? Its pid or 0. */
 /* After journal_corrupt: sets the journal aside and opens a new one that
  * asks for a rescan. BT_EXIT_JOURNAL (c->err set) while btsootfs runs. */
 int bt_ctx_replace_journal(struct bt_ctx *c);
+/* A meta value read as -EUCLEAN: sets journal_corrupt and err, returns
+ * BT_EXIT_JOURNAL (the caller's exit, which takes the corruption path). */
+int bt_ctx_meta_corrupt(struct bt_ctx *c, const char *key);
+/* Every meta row against its checksum: BT_EXIT_OK or, via the above,
+ * BT_EXIT_JOURNAL with journal_corrupt set. */
+int bt_ctx_check_meta(struct bt_ctx *c);
+/* Is btsootfs running for this block (daemon.lock held)? Its pid or 0. */
 int bt_ctx_daemon_pid(const struct bt_ctx *c);
 /* Asks a running daemon to commit everything it has queued (SIGUSR1) and
  * waits up to timeout_ms for meta flush_gen to change. 0, -ESRCH (no daemon)

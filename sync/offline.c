@@ -179,8 +179,11 @@ int bt_offline_scan(struct bt_ctx *c, struct bt_offline *o, bool force, bool dry
 	int rc, walkfd;
 
 	memset(o, 0, sizeof(*o));
-	if (!c->block.scan_offline_changes ||
-	    bt_meta_get_i64(c->j, BT_META_OFFLINE_SINCE, &o->since) < 0 || o->since <= 0)
+	if (!c->block.scan_offline_changes)
+		return BT_EXIT_OK;
+	if (bt_meta_get_i64_or(c->j, BT_META_OFFLINE_SINCE, &o->since, 0) < 0)
+		return bt_ctx_meta_corrupt(c, BT_META_OFFLINE_SINCE);
+	if (o->since <= 0)
 		return BT_EXIT_OK;
 	bt_fs_now(c->block.state, &o->began);
 	o->daemon_pid = bt_ctx_daemon_pid(c);
@@ -194,7 +197,8 @@ int bt_offline_scan(struct bt_ctx *c, struct bt_offline *o, bool force, bool dry
 		return bt_exit_for_errno(rc);
 	}
 	rc = compare_dirs(c, o, &ro, &o->plan);
-	bt_meta_get_i64(c->j, BT_META_MIRROR_ENTRIES, &mirror);
+	if (rc == 0 && bt_meta_get_i64_or(c->j, BT_META_MIRROR_ENTRIES, &mirror, 0) < 0)
+		rc = bt_ctx_meta_corrupt(c, BT_META_MIRROR_ENTRIES);
 	refuse = rc == 0 && !force && !dry_run && bt_net_loss_too_big(c, o->plan.doomed, o->plan.created, mirror);
 	bt_doomed_show(&doomed, refuse);
 	if (rc)

@@ -205,7 +205,8 @@ static int exchange(struct bt_ctx *c, const struct bt_op_rec *r)
 	int64_t stored = 0;
 	int step, rc;
 
-	bt_meta_get_i64(c->j, BT_META_NS_DONE_STEP, &stored);
+	if ((rc = bt_meta_get_i64_or(c->j, BT_META_NS_DONE_STEP, &stored, 0)) < 0)
+		return rc;
 	step = (int)stored;
 	c->remote.cur_seq = r->seq;
 	while ((rc = bt_remote_exchange(&c->remote, r->path, r->path2, &step)) == -EINPROGRESS) {
@@ -342,7 +343,8 @@ static int namespace_phase(struct bt_ctx *c, struct bt_batch *b, struct bt_dirty
 	int64_t done = 0;
 	int rc;
 
-	bt_meta_get_i64(c->j, BT_META_NS_DONE_SEQ, &done);
+	if ((rc = bt_meta_get_i64_or(c->j, BT_META_NS_DONE_SEQ, &done, 0)) < 0)
+		return rc;
 	for (size_t i = 0; i < b->n; i++) {
 		struct bt_op_rec *r = &b->v[i];
 
@@ -719,7 +721,8 @@ static int one_batch(struct bt_ctx *c, int64_t after, int64_t upto, int64_t *end
 	{
 		int64_t applied = 0;
 
-		bt_meta_get_i64(c->j, BT_META_NS_DONE_SEQ, &applied);
+		if ((rc = bt_meta_get_i64_or(c->j, BT_META_NS_DONE_SEQ, &applied, 0)) < 0)
+			goto out;
 		st->dropped += bt_compact(b.v, b.n, applied);
 	}
 	rc = namespace_phase(c, &b, &d, rs, st);
@@ -742,7 +745,8 @@ int bt_replay(struct bt_ctx *c, int64_t upto, struct bt_replay_stats *st)
 	int64_t synced = 0, end = 0;
 	int rc;
 
-	bt_meta_get_i64(c->j, BT_META_SYNCED_SEQ, &synced);
+	if ((rc = bt_meta_get_i64_or(c->j, BT_META_SYNCED_SEQ, &synced, 0)) < 0)
+		return rc; /* -EUCLEAN: garbled, never "nothing synced" */
 	rc = bt_recheck_set_load(&rs, c->j);
 	if (rc < 0) {
 		snprintf(c->err, sizeof(c->err), "reading journal %s: %s", c->block.journal,

@@ -89,14 +89,14 @@ int bt_check_plan(struct bt_ctx *c, int64_t upto, const struct bt_plan_opts *o,
 	int64_t synced = 0, mirror = 0;
 	int rc;
 
-	bt_meta_get_i64(c->j, BT_META_SYNCED_SEQ, &synced);
-	bt_meta_get_i64(c->j, BT_META_MIRROR_ENTRIES, &mirror);
-	rc = bt_plan_build(c->j, synced, upto, p, (o->dry_run && o->verbose) ? show_row : NULL,
-			   &s);
+	rc = bt_meta_get_i64_or(c->j, BT_META_SYNCED_SEQ, &synced, 0);
+	rc = rc ? rc : bt_meta_get_i64_or(c->j, BT_META_MIRROR_ENTRIES, &mirror, 0);
+	rc = rc ? rc : bt_plan_build(c->j, synced, upto, p,
+				     (o->dry_run && o->verbose) ? show_row : NULL, &s);
 	if (rc < 0) {
 		c->journal_corrupt = rc == -EUCLEAN;
 		snprintf(c->err, sizeof(c->err), "reading journal %s: %s", c->block.journal,
-			 rc == -EUCLEAN ? "a row is corrupt" : strerror(-rc));
+			 rc == -EUCLEAN ? "a row or meta value is corrupt" : strerror(-rc));
 		return BT_EXIT_JOURNAL;
 	}
 	if (o->dry_run) {
@@ -208,6 +208,7 @@ void bt_mirror_entries_add(struct bt_ctx *c, int64_t delta)
 {
 	int64_t n = 0;
 
-	bt_meta_get_i64(c->j, BT_META_MIRROR_ENTRIES, &n);
-	bt_mirror_entries_set(c, n + delta);
+	/* A garbled count stays garbled: the next open sets the journal aside. */
+	if (bt_meta_get_i64_or(c->j, BT_META_MIRROR_ENTRIES, &n, 0) == 0)
+		bt_mirror_entries_set(c, n + delta);
 }

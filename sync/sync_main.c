@@ -264,7 +264,7 @@ static int replay_journal(struct bt_ctx *c, struct args *a, bool skip_offline,
 	rc = bt_replay(c, upto, st);
 	if (rc == -EUCLEAN) {
 		c->journal_corrupt = true;
-		snprintf(c->err, sizeof(c->err), "journal %s: a row is corrupt",
+		snprintf(c->err, sizeof(c->err), "journal %s: a row or meta value is corrupt",
 			 c->block.journal);
 		return BT_EXIT_JOURNAL;
 	}
@@ -301,6 +301,9 @@ static int sync_block(struct bt_ctx *c, struct args *a)
 		bt_warn("btsootfs did not answer the flush request; changes of its "
 			"last second are left for the next sync");
 	changes_cutoff(&c->changes_after, rc);
+	/* Meta decides what is replayed: a garbled value takes the corruption path. */
+	if ((rc = bt_ctx_check_meta(c)))
+		return rc;
 	why = rescan_reason(c);
 	if (why && a->dry_run)
 		return dry_rescan(c, a, why);

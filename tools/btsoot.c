@@ -173,7 +173,9 @@ static int cmd_status(const struct bt_dirs *d, int argc, char **argv)
 	       "remote", b.remote);
 	rc = bt_journal_open(b.journal, BT_J_READONLY, &j);
 	if (rc < 0) {
-		printf("%-14s %s\n", "journal", rc == -ENOENT ? "none yet" : strerror(-rc));
+		printf("%-14s %s\n", "journal", rc == -ENOENT ? "none yet" :
+		       rc == -EUCLEAN ? "corrupt: the next btsoot-sync (unmounted) sets it "
+					"aside and rescans" : strerror(-rc));
 		return rc == -ENOENT ? 0 : BT_EXIT_JOURNAL;
 	}
 	snprintf(path, sizeof(path), "%s/daemon.lock", b.state);

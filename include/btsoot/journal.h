@@ -2,8 +2,10 @@
 /*
  * The block journal: one SQLite database per block, outside the mounted tree.
  *
- * Schema (version 2; version 1 lacked crc and is upgraded on open)
- *   meta(key TEXT PRIMARY KEY, value TEXT)    block state, see BT_META_*
+ * Schema (version 3; versions 1 and 2 are upgraded when a writer opens them:
+ * version 1 lacked the row crc, version 2 the meta crc)
+ *   meta(key TEXT PRIMARY KEY, value TEXT, crc)  block state, see BT_META_*;
+ *       crc: see bt_meta_crc below
  *   ops(seq INTEGER PRIMARY KEY, op, ino, path BLOB, path2 BLOB, off, len, mode, crc)
  *       append-only log written by btsootfs in the order the filesystem
  *       applied the changes; pruned by btsoot-sync once replayed.
@@ -38,12 +40,20 @@
  *                                 lives at path" after a name of it went away)
  *   XATTR   path ino              extended attributes changed
  *
- * Durability and order: btsootfs assigns seq while it holds its namespace
- * lock, so seq order is the filesystem's order. Rows are queued in memory and
- * committed by one writer thread in batches (WAL, synchronous=NORMAL: no fsync
- * per commit; a committed batch survives a killed process). A killed daemon
- * loses at most the uncommitted queue; it left meta state=mounted, which
- * tells the next sync to reconcile by rescanning.
+ * Order: btsootfs assigns seq while it holds its namespace lock, so seq
+ * order is the filesystem's order.
+ *
+ * Durability: rows are queued in memory and committed by one writer thread
+ * in batches (WAL, synchronous=NORMAL: no fsync per commit).
+ *   - A killed daemon loses at most the uncommitted queue (committed batches
+ *     are in the page cache); it left meta state=mounted, which tells the
+ *     next sync to reconcile by rescanning.
+ *   - A power loss may lose commits made since the last fsync of the WAL,
+ *     never a row whose file or directory was fsynced through the mount:
+ *     fsync/fsyncdir wait in bt_jw_sync for the commit and an fsync of the
+ *     WAL. state=mounted is fsynced at mount (bt_journal_sync), and the WAL
+ *     is only replayed up to its first missing frame, so lost rows always
+ *     come with state=mounted and a rescan.
  */
 #ifndef BTSOOT_JOURNAL_H
 #define BTSOOT_JOURNAL_H
@@ -91,7 +101,7 @@ void bt_op_rec_free(struct bt_op_rec *r); /* frees the strings, not r */
 int64_t bt_op_rec_crc(const struct bt_op_rec *r);
 
 /* meta keys */
-#define BT_META_SCHEMA "schema"              /* "1" */
+#define BT_META_SCHEMA "schema"              /* "3" */
 #define BT_META_STATE "state"                /* "mounted" while btsootfs runs, "clean" after a clean unmount */
 #define BT_META_SYNCED_SEQ "synced_seq"      /* every op <= this has been replayed and pruned */
 #define BT_META_NS_DONE_SEQ "ns_done_seq"    /* namespace ops <= this are applied on the remote */
@@ -116,7 +126,8 @@ struct bt_journal;
 
 /* Opens (and with BT_J_CREATE creates, mode 0600) the journal, sets WAL,
  * synchronous=NORMAL, busy_timeout, checks the schema. Returns 0, -ENOENT,
- * -EUCLEAN (not a btsoot journal, or corrupt: quick_check failed), -EBUSY
+ * -EUCLEAN (not a btsoot journal, or corrupt: quick_check failed or a meta
+ * row does not match its crc), -EBUSY
  * (locked past the timeout) or -errno. */
 int bt_journal_open(const char *path, int flags, struct bt_journal **out);
 void bt_journal_close(struct bt_journal *j);
@@ -128,6 +139,10 @@ int bt_journal_set_aside(const char *path, char *aside, size_t len);
  * while no other process has the journal open. */
 int bt_journal_replace_corrupt(const char *path, struct bt_journal **out, char *aside,
 			       size_t len);
+/* fsyncs the WAL: every commit so far (of any connection) is on disk.
+ * 0 or -errno. btsootfs calls it right after it marks the journal
+ * "mounted", so that a power loss while mounted always ends in a rescan. */
+int bt_journal_sync(struct bt_journal *j);
 struct sqlite3 *bt_journal_db(struct bt_journal *j);
 /* Last SQLite error message of this connection, for one-line errors. */
 const char *bt_journal_errmsg(struct bt_journal *j);
@@ -142,8 +157,14 @@ int bt_jw_start(struct bt_journal *j, unsigned flush_ms);
  * change and this call. Returns the seq (> 0), or -EROFS once the journal is
  * broken (a commit failed), or -ENOMEM. Never blocks on I/O. */
 int64_t bt_jw_append(struct bt_journal *j, struct bt_op_rec *rec);
-/* Waits until every row appended before the call is committed. 0 or -EIO. */
+/* Waits until every row appended before the call is committed: visible to
+ * other connections and safe from a killed process, not yet from a power
+ * loss. 0 or -EIO. */
 int bt_jw_flush(struct bt_journal *j);
+/* Waits until every row appended before the call is committed and fsynced
+ * (the WAL is on disk): safe from power loss. What fsync() and fsyncdir()
+ * through the mount wait for. 0 or -EIO (then the journal is broken). */
+int bt_jw_sync(struct bt_journal *j);
 /* True once a commit failed: the daemon must refuse further mutations. */
 bool bt_jw_broken(const struct bt_journal *j);
 /* Flushes and stops the writer thread. Returns 0 or -EIO if rows were lost. */
@@ -153,9 +174,22 @@ int bt_jw_stop(struct bt_journal *j);
 void bt_jw_on_broken(struct bt_journal *j, void (*cb)(void *arg, const char *why),
 		     void *arg);
 
-/* ---- meta ---- */
+/* ---- meta ----
+ * Every meta row carries crc = bt_meta_crc(key, value) (schema 3; older
+ * journals get theirs when a writer opens them). bt_journal_open checks every
+ * row and returns -EUCLEAN on a mismatch, so a garbled value takes the same
+ * path as a garbled ops row: the journal is set aside, the block rescans.
+ * The getters check again and return -EUCLEAN: callers must treat that as
+ * corruption, never as "unset" (-ENOENT). A version-2 journal opened
+ * read-only is read unchecked. */
+int64_t bt_meta_crc(const char *key, const char *value);
 int bt_meta_get(struct bt_journal *j, const char *key, char *buf, size_t len);
-int bt_meta_get_i64(struct bt_journal *j, const char *key, int64_t *v); /* -ENOENT if unset */
+/* -ENOENT if unset, -EUCLEAN if garbled or not a number. */
+int bt_meta_get_i64(struct bt_journal *j, const char *key, int64_t *v);
+/* Same, but an unset key gives dflt and 0: only real errors are < 0. */
+int bt_meta_get_i64_or(struct bt_journal *j, const char *key, int64_t *v, int64_t dflt);
+/* Checks every meta row now (0 or -EUCLEAN), e.g. before a sync decides. */
+int bt_journal_check_meta(struct bt_journal *j);
 int bt_meta_set(struct bt_journal *j, const char *key, const char *value);
 int bt_meta_set_i64(struct bt_journal *j, const char *key, int64_t v);
 
@@ -217,5 +251,7 @@ int bt_recheck_clear(struct bt_journal *j);
 /* Test hooks: run raw SQL / checkpoint the WAL into the main file. */
 int bt_journal_exec_for_tests(struct bt_journal *j, const char *sql);
 int bt_journal_exec_checkpoint_for_tests(struct bt_journal *j);
+/* How many times the writer fsynced the WAL for bt_jw_sync callers. */
+uint64_t bt_jw_wal_syncs_for_tests(struct bt_journal *j);
 
 #endif

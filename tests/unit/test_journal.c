@@ -301,16 +301,127 @@ static void version_1_journal_is_upgraded(void **state)
 		" off INTEGER NOT NULL DEFAULT 0, len INTEGER NOT NULL DEFAULT 0,"
 		" mode INTEGER NOT NULL DEFAULT 0);"
 		"INSERT INTO ops(seq, op, path) VALUES(1, 1, CAST('old' AS BLOB));"
-		"UPDATE meta SET value = '1' WHERE key = 'schema';"), 0);
+		"DROP TABLE meta;"
+		"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+		"INSERT INTO meta VALUES('schema', '1');"), 0);
 	bt_journal_close(j);
 	assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), 0);
 	assert_int_equal(bt_meta_get(j, BT_META_SCHEMA, v, sizeof(v)), 0);
-	assert_string_equal(v, "2");
+	assert_string_equal(v, "3");
+	assert_int_equal(bt_journal_check_meta(j), 0);
 	assert_int_equal(bt_journal_read(j, 0, INT64_MAX, 0, collect, &c), 0);
 	assert_int_equal(c.n, 1);
 	assert_string_equal(c.v[0].path, "old");
 	collected_free(&c);
 	bt_journal_close(j);
+}
+
+/* Makes f->path a version-2 journal (meta without crc) holding values. */
+static void make_version_2(const char *path)
+{
+	struct bt_journal *j;
+
+	assert_int_equal(bt_journal_open(path, BT_J_CREATE, &j), 0);
+	assert_int_equal(bt_journal_exec_for_tests(j,
+		"DROP TABLE meta;"
+		"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+		"INSERT INTO meta VALUES('schema', '2'), ('synced_seq', '17'),"
+		" ('state', 'clean'), ('last_seq', 23);"), 0);
+	bt_journal_close(j);
+}
+
+/* A version-2 journal reads as it is when opened read-only (btsoot status),
+ * and a writer upgrades it: values kept, each row now with a checksum that
+ * is checked. */
+static void version_2_journal_keeps_values_and_gains_meta_crcs(void **state)
+{
+	struct fixture *f = *state;
+	struct bt_journal *j;
+	char v[16];
+	int64_t n;
+
+	make_version_2(f->path);
+	assert_int_equal(bt_journal_open(f->path, BT_J_READONLY, &j), 0);
+	assert_int_equal(bt_meta_get_i64(j, BT_META_SYNCED_SEQ, &n), 0);
+	assert_int_equal(n, 17);
+	assert_int_equal(bt_meta_get(j, BT_META_SCHEMA, v, sizeof(v)), 0);
+	assert_string_equal(v, "2");
+	bt_journal_close(j);
+
+	assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), 0);
+	assert_int_equal(bt_meta_get(j, BT_META_SCHEMA, v, sizeof(v)), 0);
+	assert_string_equal(v, "3");
+	assert_int_equal(bt_meta_get_i64(j, BT_META_SYNCED_SEQ, &n), 0);
+	assert_int_equal(n, 17);
+	assert_int_equal(bt_meta_get_i64(j, "last_seq", &n), 0);
+	assert_int_equal(n, 23);
+	assert_int_equal(bt_meta_get(j, BT_META_STATE, v, sizeof(v)), 0);
+	assert_string_equal(v, "clean");
+	assert_int_equal(bt_journal_check_meta(j), 0); /* a NULL crc would fail */
+	/* The new checksums are real: a garble is now seen. */
+	assert_int_equal(bt_journal_exec_for_tests(j,
+		"UPDATE meta SET value = '97' WHERE key = 'synced_seq'"), 0);
+	assert_int_equal(bt_meta_get_i64(j, BT_META_SYNCED_SEQ, &n), -EUCLEAN);
+	bt_journal_close(j);
+}
+
+/* One garbled byte in a meta value passes quick_check; its checksum does
+ * not: the getters, the check and every later open say -EUCLEAN (not
+ * "unset"), and the journal can be set aside like any corrupt one. */
+static void garbled_meta_value_is_corrupt(void **state)
+{
+	struct fixture *f = *state;
+	struct bt_journal *j;
+	char aside[256], v[16];
+	int64_t n = -1;
+
+	assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), 0);
+	assert_int_equal(bt_meta_set_i64(j, BT_META_SYNCED_SEQ, 0), 0);
+	assert_int_equal(bt_meta_set(j, BT_META_FIRST_SYNC, "1"), 0);
+	assert_int_equal(bt_journal_check_meta(j), 0);
+	assert_int_equal(bt_journal_exec_for_tests(j,
+		"UPDATE meta SET value = '9' WHERE key = 'synced_seq'"), 0);
+	assert_int_equal(bt_meta_get_i64(j, BT_META_SYNCED_SEQ, &n), -EUCLEAN);
+	assert_int_equal(bt_meta_get_i64_or(j, BT_META_SYNCED_SEQ, &n, 0), -EUCLEAN);
+	assert_int_equal(bt_meta_get(j, BT_META_SYNCED_SEQ, v, sizeof(v)), -EUCLEAN);
+	assert_int_equal(n, -1); /* never handed out */
+	assert_int_equal(bt_journal_check_meta(j), -EUCLEAN);
+	/* Other rows still read; unset stays -ENOENT / the default. */
+	assert_int_equal(bt_meta_get_i64(j, BT_META_FIRST_SYNC, &n), 0);
+	assert_int_equal(bt_meta_get_i64_or(j, BT_META_LAST_SYNC, &n, 5), 0);
+	assert_int_equal(n, 5);
+	bt_journal_close(j);
+
+	assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), -EUCLEAN);
+	assert_int_equal(bt_journal_open(f->path, BT_J_READONLY, &j), -EUCLEAN);
+	assert_int_equal(bt_journal_replace_corrupt(f->path, &j, aside, sizeof(aside)), 0);
+	assert_int_equal(bt_meta_get_i64(j, BT_META_NEEDS_RESCAN, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(access(aside, F_OK), 0);
+	bt_journal_close(j);
+}
+
+/* A garbled key or checksum is caught too, and so is the schema row. */
+static void garbled_meta_key_or_crc_is_corrupt(void **state)
+{
+	static const char *const garbles[] = {
+		"UPDATE meta SET key = 'synced_sez' WHERE key = 'synced_seq'",
+		"UPDATE meta SET crc = crc + 1 WHERE key = 'state'",
+		"UPDATE meta SET crc = NULL WHERE key = 'state'",
+		"UPDATE meta SET value = '2' WHERE key = 'schema'",
+	};
+	struct fixture *f = *state;
+	struct bt_journal *j;
+
+	for (size_t i = 0; i < sizeof(garbles) / sizeof(garbles[0]); i++) {
+		unlink(f->path);
+		assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), 0);
+		assert_int_equal(bt_meta_set_i64(j, BT_META_SYNCED_SEQ, 0), 0);
+		assert_int_equal(bt_meta_set(j, BT_META_STATE, "clean"), 0);
+		assert_int_equal(bt_journal_exec_for_tests(j, garbles[i]), 0);
+		bt_journal_close(j);
+		assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), -EUCLEAN);
+	}
 }
 
 /* Replacing a corrupt journal keeps its bytes under a new name and asks
@@ -395,6 +506,91 @@ static void concurrent_appends_lose_nothing_and_keep_order(void **state)
 	bt_journal_close(j);
 }
 
+/* Highest seq another connection (another process's view) finds. */
+static int64_t seen_by_second_connection(const char *path)
+{
+	struct bt_journal *r;
+	int64_t max = -1;
+
+	assert_int_equal(bt_journal_open(path, BT_J_READONLY, &r), 0);
+	assert_int_equal(bt_journal_max_seq(r, &max), 0);
+	bt_journal_close(r);
+	return max;
+}
+
+/* bt_jw_sync (what fsync through the mount waits for) commits the rows and
+ * then fsyncs the WAL; bt_jw_flush only commits. Rows committed earlier
+ * without an fsync are covered by the next bt_jw_sync; with nothing new it
+ * does no fsync at all. */
+static void sync_commits_and_fsyncs_the_wal(void **state)
+{
+	struct fixture *f = *state;
+	struct bt_journal *j;
+	int64_t s;
+
+	assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), 0);
+	/* A long timer: only the calls below commit. */
+	assert_int_equal(bt_jw_start(j, 60000), 0);
+	s = append(j, BT_OP_CREATE, "a", NULL, 0, 0);
+	assert_int_equal(bt_jw_sync(j), 0);
+	assert_int_equal(seen_by_second_connection(f->path), s);
+	assert_int_equal(bt_jw_wal_syncs_for_tests(j), 1);
+
+	s = append(j, BT_OP_WRITE, "a", NULL, 0, 10);
+	assert_int_equal(bt_jw_flush(j), 0);
+	assert_int_equal(seen_by_second_connection(f->path), s);
+	assert_int_equal(bt_jw_wal_syncs_for_tests(j), 1); /* committed, not synced */
+	assert_int_equal(bt_jw_sync(j), 0);
+	assert_int_equal(bt_jw_wal_syncs_for_tests(j), 2); /* the earlier commit */
+	assert_int_equal(bt_jw_sync(j), 0);
+	assert_int_equal(bt_jw_wal_syncs_for_tests(j), 2); /* nothing new */
+	bt_journal_close(j);
+}
+
+static void *syncer_thread(void *p)
+{
+	struct writer_arg *a = p;
+	char path[32];
+
+	for (int i = 0; i < 50; i++) {
+		snprintf(path, sizeof(path), "s%d/%d", a->id, i);
+		if (append(a->j, BT_OP_WRITE, path, NULL, 0, 1) < 0 || bt_jw_sync(a->j) < 0)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+/* Many threads each appending and syncing: every call returns with its row
+ * committed, and fsyncs are shared, never more than the calls. */
+static void concurrent_syncs_share_fsyncs(void **state)
+{
+	struct fixture *f = *state;
+	struct bt_journal *j;
+	pthread_t t[4];
+	struct writer_arg a[4];
+	int64_t n, bytes;
+	uint64_t syncs;
+
+	assert_int_equal(bt_journal_open(f->path, BT_J_CREATE, &j), 0);
+	assert_int_equal(bt_jw_start(j, 60000), 0);
+	for (int i = 0; i < 4; i++) {
+		a[i] = (struct writer_arg){ j, i };
+		pthread_create(&t[i], NULL, syncer_thread, &a[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		void *ret;
+
+		pthread_join(t[i], &ret);
+		assert_null(ret);
+	}
+	assert_int_equal(bt_journal_stats(j, 0, &n, &bytes), 0);
+	assert_int_equal(n, 200);
+	syncs = bt_jw_wal_syncs_for_tests(j);
+	print_message("200 syncs from 4 threads: %llu WAL fsyncs\n", (unsigned long long)syncs);
+	assert_true(syncs >= 1 && syncs <= 200);
+	bt_journal_close(j);
+}
+
 static void broken_journal_refuses_appends(void **state)
 {
 	struct fixture *f = *state;
@@ -426,9 +622,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(truncated_journal_is_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(garbled_row_is_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(version_1_journal_is_upgraded, setup, teardown),
+		cmocka_unit_test_setup_teardown(version_2_journal_keeps_values_and_gains_meta_crcs, setup, teardown),
+		cmocka_unit_test_setup_teardown(garbled_meta_value_is_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(garbled_meta_key_or_crc_is_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(corrupt_journal_is_set_aside_not_deleted, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_appends_lose_nothing_and_keep_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(broken_journal_refuses_appends, setup, teardown),
+		cmocka_unit_test_setup_teardown(sync_commits_and_fsyncs_the_wal, setup, teardown),
+		cmocka_unit_test_setup_teardown(concurrent_syncs_share_fsyncs, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
