@@ -112,7 +112,7 @@ static int mark_reconciled(struct bt_ctx *c, int64_t s0, int64_t entries)
 	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_STEP, 0);
 	rc = rc ? rc : bt_meta_set(c->j, BT_META_FIRST_SYNC, "1");
 	rc = rc ? rc : bt_meta_set(c->j, BT_META_NEEDS_RESCAN, "0");
-	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_MIRROR_ENTRIES, entries);
+	rc = rc ? rc : bt_mirror_reconciled(c, entries);
 	if (rc == 0 && bt_ctx_daemon_pid(c) == 0)
 		rc = bt_meta_set(c->j, BT_META_STATE, "clean");
 	rc = rc ? rc : bt_journal_commit(c->j);
@@ -224,7 +224,7 @@ static int replay_journal(struct bt_ctx *c, struct args *a, bool skip_offline,
 	}
 	if (rc < 0)
 		return rc == -ENOMEM ? BT_EXIT_INTERNAL : bt_exit_for_errno(rc);
-	bt_mirror_entries_add(c, plan.created - plan.died_young - plan.deleted);
+	bt_mirror_entries_replayed(c, &plan);
 	bt_meta_set_i64(c->j, BT_META_LAST_SYNC, (int64_t)time(NULL));
 	bt_meta_set_i64(c->j, BT_META_LAST_SYNC_BYTES, c->remote.st.bytes_written);
 	/* Something could not be followed: reconcile now rather than at the
