@@ -199,7 +199,9 @@ int bt_offline_scan(struct bt_ctx *c, struct bt_offline *o, bool force, bool dry
 	rc = compare_dirs(c, o, &ro, &o->plan);
 	if (rc == 0 && bt_meta_get_i64_or(c->j, BT_META_MIRROR_ENTRIES, &mirror, 0) < 0)
 		rc = bt_ctx_meta_corrupt(c, BT_META_MIRROR_ENTRIES);
-	refuse = rc == 0 && !force && !dry_run && bt_net_loss_too_big(c, o->plan.doomed, o->plan.created, mirror);
+	refuse = rc == 0 && !force && !dry_run &&
+		 bt_guard_loss(c, "changes made while it was not mounted",
+			       &(struct bt_loss){ o->plan.doomed, o->plan.created, mirror });
 	bt_doomed_show(&doomed, refuse);
 	if (rc)
 		return rc;
@@ -209,10 +211,7 @@ int bt_offline_scan(struct bt_ctx *c, struct bt_offline *o, bool force, bool dry
 		       "unmounted; %" PRId64 " differences, would delete %" PRId64 " and create %"
 		       PRId64 " entries\n", c->block.name, o->n, o->plan.differences,
 		       o->plan.doomed, o->plan.created);
-	if (!refuse)
-		return BT_EXIT_OK;
-	return bt_refuse_loss(c, "changes made while it was not mounted", o->plan.doomed,
-			      o->plan.created, mirror);
+	return refuse ? BT_EXIT_SAFETY : BT_EXIT_OK;
 }
 
 void bt_offline_covered(struct bt_ctx *c, const struct timespec *began, int daemon_pid)

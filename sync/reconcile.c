@@ -13,6 +13,7 @@
 #include "raced.h"
 #include "recheck.h"
 #include "reconcile.h"
+#include "safety.h"
 
 /* Has btsootfs commit what it queued: every change made before this call
  * is then a committed row. */
@@ -147,7 +148,7 @@ static int mark_covered(struct bt_ctx *c, int64_t s_a, const struct bt_rescan_st
 	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_STEP, 0);
 	rc = rc ? rc : bt_meta_set(c->j, BT_META_FIRST_SYNC, "1");
 	rc = rc ? rc : bt_meta_set(c->j, BT_META_NEEDS_RESCAN, "0");
-	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_MIRROR_ENTRIES, st->entries);
+	rc = rc ? rc : bt_mirror_reconciled(c, st->entries);
 	rc = rc ? rc : store_set(c, keep);
 	if (rc == 0 && bt_ctx_daemon_pid(c) == 0)
 		rc = bt_meta_set(c->j, BT_META_STATE, "clean");
@@ -405,6 +406,7 @@ int bt_reconcile(struct bt_ctx *c, const struct bt_rescan_opts *o, struct bt_res
 		goto out;
 	}
 	*left = keep.n;
+	bt_mirror_entries_repaired(c, st);
 out:
 	bt_strv_free(&names);
 	bt_recheck_set_free(&set);

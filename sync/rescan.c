@@ -536,14 +536,15 @@ static int64_t count_below(int rootfd, const char *rel)
 	return n;
 }
 
-/* A remote entry that a repair would move to the trash. */
+/* A remote entry that a repair would move to the trash (a repair too
+ * counts what is below: the mirror count follows what it removes). */
 static void doomed(struct walk *w, const char *rel, const struct stat *r)
 {
-	int64_t below = !w->o->repair && S_ISDIR(r->st_mode) ?
-		count_below(w->r->rootfd, rel) : 0;
+	int64_t below = S_ISDIR(r->st_mode) ? count_below(w->r->rootfd, rel) : 0;
 
 	w->st->doomed += 1 + below;
-	w->st->remote_entries += below;
+	if (!w->o->repair)
+		w->st->remote_entries += below;
 }
 
 /* A source entry that a repair would copy to the remote. */

@@ -77,7 +77,7 @@ static void show_row(void *arg, const struct bt_op_rec *r, bool removes_existing
 		       r->path2 ? " -> " : "",
 		       r->path2 ? bt_path_printable(r->path2, p2, sizeof(p2)) : "");
 	} else if (!s->dry_run && removes_existing && s->listed++ < BT_SHOW_DELETIONS) {
-		fprintf(stderr, "btsoot-sync: would delete %s\n",
+		fprintf(stderr, "%s: would delete %s\n", program_invocation_short_name,
 			bt_path_printable(r->path, p, sizeof(p)));
 	}
 }
@@ -86,6 +86,7 @@ int bt_check_plan(struct bt_ctx *c, int64_t upto, const struct bt_plan_opts *o,
 		  struct bt_plan *p)
 {
 	struct show s = { .dry_run = o->dry_run, .verbose = o->verbose };
+	struct bt_loss loss;
 	int64_t synced = 0, mirror = 0;
 	int rc;
 
@@ -108,13 +109,14 @@ int bt_check_plan(struct bt_ctx *c, int64_t upto, const struct bt_plan_opts *o,
 		       p->data_rows, p->meta_rows, p->dropped);
 		return BT_EXIT_OK;
 	}
-	/* The journal sees renames: only deletions count. */
-	if (o->force || !bt_net_loss_too_big(c, p->deleted, 0, mirror))
+	/* Objects born and removed inside the range never reach the remote. */
+	loss = (struct bt_loss){ p->deleted, p->created - p->died_young, mirror };
+	if (o->force || !bt_loss_too_big(c, &loss))
 		return BT_EXIT_OK;
 	bt_plan_build(c->j, synced, upto, p, show_row, &s);
 	if (s.listed > BT_SHOW_DELETIONS)
 		fprintf(stderr, "btsoot-sync: ... and %" PRId64 " more\n", s.listed - BT_SHOW_DELETIONS);
-	return bt_refuse_loss(c, "this sync", p->deleted, 0, mirror);
+	return bt_guard_loss(c, "this sync", &loss);
 }
 
 void bt_doomed_collect(void *arg, enum bt_diff_kind kind, const char *rel,
@@ -136,40 +138,62 @@ void bt_doomed_show(struct bt_doomed_list *l, bool print)
 
 	for (int64_t i = 0; i < l->n && i < BT_SHOW_DELETIONS; i++) {
 		if (print && l->rel[i])
-			fprintf(stderr, "btsoot-sync: would delete %s\n",
+			fprintf(stderr, "%s: would delete %s\n", program_invocation_short_name,
 				bt_path_printable(l->rel[i], p, sizeof(p)));
 		free(l->rel[i]);
 	}
 	if (print && l->n > BT_SHOW_DELETIONS)
-		fprintf(stderr, "btsoot-sync: ... and %" PRId64 " more\n", l->n - BT_SHOW_DELETIONS);
+		fprintf(stderr, "%s: ... and %" PRId64 " more\n", program_invocation_short_name,
+			l->n - BT_SHOW_DELETIONS);
 	*l = (struct bt_doomed_list){ 0 };
+}
+
+bool bt_loss_too_big(const struct bt_ctx *c, const struct bt_loss *l)
+{
+	int64_t lost = l->deleted - (l->created > 0 ? l->created : 0);
+
+	if (l->deleted <= 0 || lost <= 0 || l->mirror <= 0)
+		return false;
+	if (lost >= l->mirror)
+		return true; /* the whole remote, whatever the share allows */
+	return lost > BT_GUARD_FEW && lost * 100 > (int64_t)c->block.max_delete_percent * l->mirror;
+}
+
+int bt_guard_loss(struct bt_ctx *c, const char *what, const struct bt_loss *l)
+{
+	char also[48] = "";
+
+	if (!bt_loss_too_big(c, l))
+		return BT_EXIT_OK;
+	if (l->created > 0)
+		snprintf(also, sizeof(also), " and create %" PRId64, l->created);
+	snprintf(c->err, sizeof(c->err),
+		 "block '%s': %s would delete %" PRId64 "%s of about %" PRId64
+		 " mirrored entries (limit: a net loss of %d%%, deletions minus creations); "
+		 "nothing was changed. Check the source, then run with --force to apply",
+		 c->block.name, what, l->deleted, also, l->mirror, c->block.max_delete_percent);
+	return BT_EXIT_SAFETY;
 }
 
 bool bt_net_loss_too_big(const struct bt_ctx *c, int64_t doomed, int64_t created,
 			 int64_t total)
 {
-	int64_t lost = doomed - created;
-
-	if (doomed == 0 || lost <= 0 || total <= 0)
-		return false;
-	if (lost >= total)
-		return true; /* the whole remote, whatever the share allows */
-	return lost * 100 > (int64_t)c->block.max_delete_percent * total;
+	return bt_loss_too_big(c, &(struct bt_loss){ doomed, created, total });
 }
 
 int bt_refuse_loss(struct bt_ctx *c, const char *what, int64_t doomed, int64_t created,
 		   int64_t total)
 {
-	char also[48] = "";
+	int rc = bt_guard_loss(c, what, &(struct bt_loss){ doomed, created, total });
 
-	if (created > 0)
-		snprintf(also, sizeof(also), " and create %" PRId64, created);
-	snprintf(c->err, sizeof(c->err),
-		 "block '%s': %s would delete %" PRId64 " of about %" PRId64
-		 " mirrored entries%s (limit: a net loss of %d%%); nothing was changed. "
-		 "Check the source, then run with --force to apply",
-		 c->block.name, what, doomed, total, also, c->block.max_delete_percent);
-	return BT_EXIT_SAFETY;
+	return rc ? rc : BT_EXIT_SAFETY; /* asked to refuse: refuse */
+}
+
+static bool adopting(struct bt_ctx *c)
+{
+	int64_t v = 0;
+
+	return bt_meta_get_i64(c->j, BT_META_ADOPTED, &v) == 0 && v == 1;
 }
 
 int bt_check_rescan(struct bt_ctx *c, struct bt_rescan_stats *st)
@@ -178,7 +202,8 @@ int bt_check_rescan(struct bt_ctx *c, struct bt_rescan_stats *st)
 	struct bt_rescan_opts o = {
 		.mode = BT_CMP_QUICK, .on_diff = bt_doomed_collect, .arg = &l,
 	};
-	bool refuse;
+	bool adopt = adopting(c);
+	struct bt_loss loss;
 	int rc;
 
 	memset(st, 0, sizeof(*st));
@@ -186,17 +211,15 @@ int bt_check_rescan(struct bt_ctx *c, struct bt_rescan_stats *st)
 	if (!has_entries(c->remote.rootfd))
 		return BT_EXIT_OK; /* nothing there to lose */
 	rc = bt_rescan(&c->remote, c->srcfd, &o, st);
-	refuse = rc == 0 && bt_net_loss_too_big(c, st->doomed, st->created, st->remote_entries);
-	bt_doomed_show(&l, refuse);
+	loss = (struct bt_loss){ st->doomed, adopt ? 0 : st->created, st->remote_entries };
+	bt_doomed_show(&l, rc == 0 && bt_loss_too_big(c, &loss));
 	if (rc < 0) {
 		snprintf(c->err, sizeof(c->err), "rescan of block '%s' stopped: %s",
 			 c->block.name, strerror(-rc));
 		return bt_exit_for_errno(rc);
 	}
-	if (!refuse)
-		return BT_EXIT_OK;
-	return bt_refuse_loss(c, "reconciling the remote with the source", st->doomed,
-			      st->created, st->remote_entries);
+	return bt_guard_loss(c, adopt ? "adopting the remote (it holds entries the source "
+			     "does not)" : "reconciling the remote with the source", &loss);
 }
 
 void bt_mirror_entries_set(struct bt_ctx *c, int64_t n)
@@ -211,4 +234,33 @@ void bt_mirror_entries_add(struct bt_ctx *c, int64_t delta)
 	/* A garbled count stays garbled: the next open sets the journal aside. */
 	if (bt_meta_get_i64_or(c->j, BT_META_MIRROR_ENTRIES, &n, 0) == 0)
 		bt_mirror_entries_set(c, n + delta);
+}
+
+void bt_mirror_entries_replayed(struct bt_ctx *c, const struct bt_plan *p)
+{
+	bt_mirror_entries_add(c, p->created - p->died_young - p->deleted);
+}
+
+void bt_mirror_entries_repaired(struct bt_ctx *c, const struct bt_rescan_stats *st)
+{
+	bt_mirror_entries_add(c, st->created - st->doomed);
+}
+
+int bt_mirror_reconciled(struct bt_ctx *c, int64_t entries)
+{
+	int rc = bt_meta_set_i64(c->j, BT_META_MIRROR_ENTRIES, entries < 0 ? 0 : entries);
+
+	return rc ? rc : bt_meta_set(c->j, BT_META_ADOPTED, "0");
+}
+
+int bt_adopt_remote(struct bt_journal *j)
+{
+	int rc = bt_journal_begin(j);
+
+	rc = rc ? rc : bt_meta_set(j, BT_META_NEEDS_RESCAN, "1");
+	rc = rc ? rc : bt_meta_set(j, BT_META_ADOPTED, "1");
+	rc = rc ? rc : bt_journal_commit(j);
+	if (rc < 0)
+		bt_journal_rollback(j);
+	return rc;
 }

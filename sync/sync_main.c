@@ -270,7 +270,7 @@ static int replay_journal(struct bt_ctx *c, struct args *a, bool skip_offline,
 	}
 	if (rc < 0)
 		return rc == -ENOMEM ? BT_EXIT_INTERNAL : bt_exit_for_errno(rc);
-	bt_mirror_entries_add(c, plan.created - plan.died_young - plan.deleted);
+	bt_mirror_entries_replayed(c, &plan);
 	rc = bt_offline_queue(c, off);
 	rc = rc ? rc : reconcile_rounds(c, a, st);
 	if (rc)

@@ -2,7 +2,8 @@
 /*
  * btsoot-verify <block> [--repair]: the safety net. Hashes both trees with
  * XXH3-128 and prints one line per difference; --repair makes the remote
- * equal to the source.
+ * equal to the source, after the sync's mass-deletion guard (--force
+ * passes it).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -24,14 +25,14 @@
 
 struct args {
 	struct bt_cli cli;
-	bool repair, quick;
+	bool repair, quick, force;
 	int threads;
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: btsoot-verify [--repair] [--quick] [-j N] [-q] [--config-dir DIR]"
-		   " [--state-dir DIR] <block>\n"
+	fprintf(f, "usage: btsoot-verify [--repair [--force]] [--quick] [-j N] [-q] "
+		   "[--config-dir DIR] [--state-dir DIR] <block>\n"
 		   "Exit: 0 equal, 1 different, 2 and up errors (see btsoot-verify(8)).\n");
 }
 
@@ -43,6 +44,8 @@ static bool verify_opt(int ch, const char *arg, void *ctx)
 		a->repair = true;
 	else if (ch == 'k')
 		a->quick = true;
+	else if (ch == 'F')
+		a->force = true;
 	else if (ch == 'j')
 		a->threads = atoi(arg);
 	else
@@ -55,12 +58,19 @@ static int parse_args(int argc, char **argv, struct args *a)
 	static const struct option extra[] = {
 		{ "repair", no_argument, NULL, 'r' },
 		{ "quick", no_argument, NULL, 'k' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ 0 }
 	};
+	int rc;
 
 	a->cli = (struct bt_cli){ .prog = "btsoot-verify", .usage = usage };
-	return bt_cli_parse(&a->cli, argc, argv, extra, "j:", verify_opt, a);
+	rc = bt_cli_parse(&a->cli, argc, argv, extra, "j:", verify_opt, a);
+	if (rc == 0 && a->force && !a->repair) {
+		bt_err("--force only applies to --repair");
+		rc = BT_EXIT_USAGE;
+	}
+	return rc;
 }
 
 static void print_diff(void *arg, enum bt_diff_kind kind, const char *rel,
@@ -107,9 +117,11 @@ int main(int argc, char **argv)
 	rc = bt_ctx_open(&c, &a.cli.dirs, a.cli.block, BT_CTX_JOURNAL | BT_CTX_RECOVER | BT_CTX_REMOTE |
 			 BT_CTX_SOURCE | BT_CTX_LOCK); /* opening the remote empties .btsoot/tmp */
 	/* A repair deletes from the remote: never against an unmounted or
-	 * emptied source. */
+	 * emptied source, nor more of it than the sync would. */
 	if (rc == 0 && a.repair)
-		rc = bt_check_source(&c, false);
+		rc = bt_check_source(&c, a.force);
+	if (rc == 0 && a.repair && !a.force)
+		rc = bt_check_rescan(&c, &st);
 	if (rc) {
 		bt_err("%s", c.err);
 		if (c.lockfd >= 0)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* btsoot: manage blocks (add, list, status, remove, init-remote, restore). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -21,7 +22,9 @@
 #include "btsoot/pathsafe.h"
 #include "btsoot/remote.h"
 #include "config.h"
+#include "context.h"
 #include "rescan.h"
+#include "safety.h"
 
 int bt_cmd_restore(const struct bt_dirs *d, int argc, char **argv);
 
@@ -29,11 +32,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: btsoot [--config-dir DIR] [--state-dir DIR] <command> ...\n"
-		"  add <block> <source> <remote>   define a block and mark its remote\n"
+		"  add [--adopt] <block> <source> <remote>\n"
+		"                                  define a block and mark its remote (--adopt:\n"
+		"                                  the remote already holds a mirror of source)\n"
 		"  list                            list blocks\n"
 		"  status <block>                  pending changes, last sync and verify\n"
 		"  remove <block> [--purge-state]  forget a block (never touches data)\n"
-		"  init-remote <block> [--force]   adopt an existing mirror on purpose\n"
+		"  init-remote <block> [--force]   adopt a replaced or existing remote on purpose\n"
 		"  restore <block> [path] [--to DIR | --in-place [--override]]\n"
 		"          [--as-of YYYY-mm-dd[THH:MM:SS]]  copy back from the remote\n");
 }
@@ -57,16 +62,77 @@ static int load(const struct bt_dirs *d, const char *name, struct bt_block *b)
 	return 0;
 }
 
+/* What the remote directory holds besides .btsoot: how many top-level
+ * entries (*n) and the first few names (in directory order). A remote that
+ * does not exist yet holds nothing. */
+#define FEW_NAMES 3
+static void remote_holds(const char *remote, int64_t *n, char names[FEW_NAMES][64])
+{
+	DIR *d = opendir(remote);
+	struct dirent *e;
+
+	*n = 0;
+	while (d && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    !strcmp(e->d_name, BT_REMOTE_AREA))
+			continue;
+		if (*n < FEW_NAMES)
+			bt_path_printable(e->d_name, names[*n], sizeof(names[*n]));
+		(*n)++;
+	}
+	if (d)
+		closedir(d);
+}
+
+/* A block's first sync makes its remote equal to the source: onto a
+ * directory that already holds other data (the share's root instead of a
+ * subfolder) it would move all of that to the trash. BT_EXIT_SAFETY unless
+ * the remote is empty (or holds only .btsoot) or adopt says it is a mirror
+ * of the source. */
+static int check_remote_empty(const struct bt_block *b, bool adopt)
+{
+	char names[FEW_NAMES][64];
+	int64_t n;
+
+	remote_holds(b->remote, &n, names);
+	if (n == 0 || adopt)
+		return 0;
+	bt_err("remote %s already holds %" PRId64 " entr%s (%s%s%s%s%s%s); nothing was "
+	       "changed. Give block '%s' an empty directory of its own, or, if this one "
+	       "holds a mirror of %s, adopt it: btsoot add --adopt %s %s %s (the first "
+	       "sync copies what is missing and trashes no more than max_delete_percent "
+	       "of it without --force)",
+	       b->remote, n, n == 1 ? "y" : "ies", names[0], n > 1 ? ", " : "",
+	       n > 1 ? names[1] : "", n > 2 ? ", " : "", n > 2 ? names[2] : "",
+	       n > FEW_NAMES ? ", ..." : "", b->name, b->source, b->name, b->source,
+	       b->remote);
+	return BT_EXIT_SAFETY;
+}
+
+/* Removes the option opt from argv; true if it was there. */
+static bool take_flag(int *argc, char **argv, const char *opt)
+{
+	for (int i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], opt))
+			continue;
+		memmove(&argv[i], &argv[i + 1], (size_t)(*argc - i) * sizeof(*argv));
+		(*argc)--;
+		return true;
+	}
+	return false;
+}
+
 static int cmd_add(const struct bt_dirs *d, int argc, char **argv)
 {
 	char err[PATH_MAX + 256];
 	struct bt_block b = { .trash_days = 30, .max_delete_percent = 50,
 			      .scan_offline_changes = true };
+	bool adopt = take_flag(&argc, argv, "--adopt");
 	struct bt_journal *j;
 	struct bt_remote r;
 	int rc;
 
-	if ((rc = need_args(argc, 4, "add <block> <source> <remote>")))
+	if ((rc = need_args(argc, 4, "add [--adopt] <block> <source> <remote>")))
 		return rc;
 	if (!bt_block_name_valid(argv[1])) {
 		bt_err("invalid block name '%s': use letters, digits, '_', '.', '-'", argv[1]);
@@ -90,6 +156,8 @@ static int cmd_add(const struct bt_dirs *d, int argc, char **argv)
 		bt_err("%s", err);
 		return BT_EXIT_USAGE;
 	}
+	if ((rc = check_remote_empty(&b, adopt)))
+		return rc;
 	b.remote_is_mount = bt_is_mount_point(b.remote);
 	b.source_is_mount = bt_other_mount_at(b.source);
 	if (bt_block_save(d, &b, false, err, sizeof(err)) < 0) {
@@ -107,7 +175,12 @@ static int cmd_add(const struct bt_dirs *d, int argc, char **argv)
 		bt_err("cannot create journal %s: %s", b.journal, strerror(errno));
 		return BT_EXIT_JOURNAL;
 	}
+	rc = adopt ? bt_adopt_remote(j) : 0;
 	bt_journal_close(j);
+	if (rc < 0) {
+		bt_err("journal %s: %s", b.journal, strerror(-rc));
+		return BT_EXIT_JOURNAL;
+	}
 	printf("block '%s' added: %s -> %s\n"
 	       "next:\n"
 	       "  btsoot-sync %s                  # first sync: mirrors the whole source\n"
@@ -245,31 +318,47 @@ static int cmd_remove(const struct bt_dirs *d, int argc, char **argv)
 	return 0;
 }
 
+/* A replaced share, or a mirror made by other means: writes the block's
+ * marker and has the next sync reconcile the remote by a full rescan
+ * (copying what is missing; the journal alone would copy only what changed
+ * since the last sync). Holds the sync lock, so no sync runs meanwhile. */
 static int cmd_init_remote(const struct bt_dirs *d, int argc, char **argv)
 {
 	char err[PATH_MAX + 256], marker[PATH_MAX + 32];
 	bool force = argc == 3 && !strcmp(argv[2], "--force");
 	struct bt_remote r;
-	struct bt_block b;
+	struct bt_ctx c;
 	int rc;
 
 	if (argc != 2 && !force)
 		return need_args(argc, 2, "init-remote <block> [--force]");
-	if ((rc = load(d, argv[1], &b)))
+	rc = bt_ctx_open(&c, d, argv[1], BT_CTX_LOCK | BT_CTX_JOURNAL);
+	if (rc) {
+		bt_err("%s", c.err);
 		return rc;
-	rc = bt_remote_open(&r, &b, BT_REMOTE_WRITE_MARKER, err, sizeof(err));
+	}
+	rc = bt_remote_open(&r, &c.block, BT_REMOTE_WRITE_MARKER, err, sizeof(err));
 	if (rc == -EPERM && force) {
-		snprintf(marker, sizeof(marker), "%s/.btsoot/marker", b.remote);
+		snprintf(marker, sizeof(marker), "%s/.btsoot/marker", c.block.remote);
 		unlink(marker);
-		rc = bt_remote_open(&r, &b, BT_REMOTE_WRITE_MARKER, err, sizeof(err));
+		rc = bt_remote_open(&r, &c.block, BT_REMOTE_WRITE_MARKER, err, sizeof(err));
 	}
 	if (rc < 0) {
 		bt_err("%s%s", err, rc == -EPERM ? " (--force to take it over)" : "");
+		bt_ctx_close(&c);
 		return BT_EXIT_REMOTE;
 	}
 	bt_remote_close(&r);
-	printf("remote %s now belongs to block '%s'; the next sync reconciles it\n",
-	       b.remote, b.name);
+	rc = bt_adopt_remote(c.j);
+	if (rc < 0) {
+		bt_err("journal %s: %s; the remote is marked but the next sync will not "
+		       "compare it: run init-remote again", c.block.journal, strerror(-rc));
+		bt_ctx_close(&c);
+		return BT_EXIT_JOURNAL;
+	}
+	printf("remote %s now belongs to block '%s'; the next sync compares it with the "
+	       "source and copies what is missing\n", c.block.remote, c.block.name);
+	bt_ctx_close(&c);
 	return 0;
 }
 

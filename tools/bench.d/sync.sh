@@ -108,7 +108,7 @@ sync_round() { # KIND ROUND
 	CNT_PID=$!; note_pid "$CNT_PID"; note_mount "$SY_CNT"; wait_mounted "$SY_CNT" "$CNT_PID"
 
 	# Each tool's own first run over its seeded copy: nothing to do.
-	"$BTSOOT" add "$blk" "$SY_SRC" "$SY_CNT/btsoot" >/dev/null
+	"$BTSOOT" add --adopt "$blk" "$SY_SRC" "$SY_CNT/btsoot" >/dev/null
 	"$SYNC" -q "$blk" || log "sync: btsoot's first sync on $k failed"
 	rsync -a --delete "$SY_SRC/" "$SY_CNT/rsync/"
 	rclone sync -q "$SY_SRC" "$SY_CNT/rclone"
