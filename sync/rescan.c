@@ -37,6 +37,7 @@ struct walk {
 	size_t nlinks, caplinks;
 	time_t last_progress;
 	bool shallow; /* compare one directory's entries, not what is below */
+	char *last_diff; /* the entry the last difference was about */
 };
 
 static const char *const kind_names[] = {
@@ -67,10 +68,16 @@ static void diff(struct walk *w, enum bt_diff_kind kind, const char *rel,
 		vsnprintf(detail, sizeof(detail), fmt, ap);
 		va_end(ap);
 	}
-	if (kind == BT_DIFF_ERROR)
+	/* An entry that differs in several ways (mode and mtime) prints a
+	 * line for each but counts once, as its one repair does: verify
+	 * --repair compares the two counts for its exit status. */
+	if (kind == BT_DIFF_ERROR) {
 		w->st->errors++;
-	else
+	} else if (!w->last_diff || strcmp(w->last_diff, rel)) {
 		w->st->differences++;
+		free(w->last_diff);
+		w->last_diff = strdup(rel);
+	}
 	if (w->o->on_diff)
 		w->o->on_diff(w->o->arg, kind, rel, detail);
 }
@@ -641,6 +648,7 @@ int bt_rescan(struct bt_remote *r, int srcfd, const struct bt_rescan_opts *o,
 	for (size_t i = 0; i < w.nlinks; i++)
 		free(w.links[i].rel);
 	free(w.links);
+	free(w.last_diff);
 	return rc;
 }
 
@@ -689,5 +697,6 @@ int bt_rescan_dirs(struct bt_remote *r, int srcfd, char *const *rels, size_t n,
 	for (size_t i = 0; i < w.nlinks; i++)
 		free(w.links[i].rel);
 	free(w.links);
+	free(w.last_diff);
 	return rc;
 }
