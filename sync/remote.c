@@ -176,6 +176,9 @@ void bt_remote_close(struct bt_remote *r)
 {
 	int *fds[] = { &r->rootfd, &r->areafd, &r->tmpfd, &r->trashfd };
 
+	if (r->trashfd >= 0 && r->logfd >= 0)
+		close(r->logfd);
+
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);

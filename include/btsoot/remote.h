@@ -34,6 +34,7 @@ struct bt_remote {
 	int areafd;  /* <root>/.btsoot */
 	int tmpfd;   /* <root>/.btsoot/tmp */
 	int trashfd; /* <root>/.btsoot/trash/<run>, opened on first use, else -1 */
+	int logfd;   /* that run folder's .btsoot/log; valid only while trashfd >= 0 */
 	char run[32];/* UTC "YYYYmmddTHHMMSSZ" naming this run's trash folder */
 	bool is_root;        /* we may chown */
 	bool warned_xattr;   /* "remote refuses xattrs" said once per run */
