@@ -567,12 +567,27 @@ out:
 	return rc;
 }
 
+/* Exchange parking spots that no row left to replay names (a killed or
+ * abandoned exchange) go to the trash; the next rows' may be resumed. */
+static void unpark_stale(struct bt_ctx *c, int64_t upto)
+{
+	int64_t done = 0;
+	int rc;
+
+	bt_meta_get_i64(c->j, BT_META_NS_DONE_SEQ, &done);
+	rc = bt_remote_unpark_stale(&c->remote, done + 1, upto);
+	if (rc < 0)
+		bt_warn("block '%s': cannot move stale exchange parking spots in %s/.btsoot to "
+			"the trash: %s", c->block.name, c->block.remote, strerror(-rc));
+}
+
 int bt_replay(struct bt_ctx *c, int64_t upto, struct bt_replay_stats *st)
 {
 	int64_t synced = 0, pending = 0, end;
 	int rc;
 
 	memset(st, 0, sizeof(*st));
+	unpark_stale(c, upto);
 	bt_meta_get_i64(c->j, BT_META_SYNCED_SEQ, &synced);
 	bt_journal_stats(c->j, synced, &pending, &end);
 	/* Always one pass, even with no rows: pending files may be waiting. */

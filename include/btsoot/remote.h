@@ -70,9 +70,15 @@ int bt_remote_rename(struct bt_remote *r, const char *from, const char *to);
 /* Swaps a and b. step is the sub-step already done (0..3) and is advanced
  * through *step so a killed sync resumes at the right point; the caller
  * persists *step after each return of -EINPROGRESS and calls again. Returns
- * 0 when done. */
+ * 0 when done; -ENOENT (or another step's error) when the remote diverged and the exchange was abandoned: what step 1 parked is back at a
+ * or in the trash, never left in .btsoot. */
 int bt_remote_exchange(struct bt_remote *r, const char *a, const char *b,
 		       int *step);
+/* Moves every exchange parking spot (.btsoot/xchg-<seq>) whose seq is not
+ * in [keep_from, keep_to] (the rows a replay may still resume) into the
+ * trash (.btsoot/parked/ of this run): left by an exchange that was killed
+ * or abandoned. */
+int bt_remote_unpark_stale(struct bt_remote *r, int64_t keep_from, int64_t keep_to);
 /* symlink(target, rel); an existing entry at rel is retired first unless it
  * already is a symlink to target. */
 int bt_remote_symlink(struct bt_remote *r, const char *target, const char *rel);
