@@ -421,7 +421,9 @@ int bt_cmd_restore(const struct bt_dirs *d, int argc, char **argv)
 		rc = pick_target(&b, a.to, rs.stamp, target, sizeof(target));
 		made = rc == 0;
 	}
-	if (rc == 0 && (rc = bt_restore_layers(&rs, &src, a.has_date, a.as_of, &oldest)) < 0)
+	if (rc == 0 && (rc = bt_restore_layers(&rs, &src, a.has_date, a.as_of, &oldest)) == 0)
+		rc = bt_restore_follow(&rs, a.path);
+	if (rc < 0)
 		rc = exit_code(rc, &a, &b, target);
 	if (rc == 0) {
 		say_reach(&a, oldest);
