@@ -179,6 +179,7 @@ void bt_remote_close(struct bt_remote *r)
 
 	if (r->trashfd >= 0 && r->logfd >= 0)
 		close(r->logfd);
+	bt_remote_ledger_free(r);
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)

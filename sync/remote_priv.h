@@ -19,6 +19,9 @@ void bt_trash_log(struct bt_remote *r, char kind, const char *a, const char *b);
 /* Like bt_remote_retire but for an entry already opened as (pfd, leaf). */
 int bt_retire_at(struct bt_remote *r, int pfd, const char *leaf, const char *rel);
 
+/* Frees the ledger's memory (bt_remote_close). */
+void bt_remote_ledger_free(struct bt_remote *r);
+
 /* Finds how finely the remote keeps times and whether it keeps owners
  * (after .btsoot/tmp is open); says so once when it falls short. */
 void bt_remote_probe(struct bt_remote *r); /* reads only */

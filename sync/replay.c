@@ -243,7 +243,15 @@ static int open_source_file(struct bt_ctx *c, const struct bt_dirty *e, struct s
 
 static int copy_whole(struct bt_ctx *c, int fd, const struct stat *s, struct bt_dirty *e)
 {
-	int rc = bt_remote_copy_whole(&c->remote, fd, s, e->path);
+	int rc = 0;
+
+	/* A retried run keeps what an earlier attempt copied (the rule is in
+	 * sync/remote_ledger.c); the ledger lets the next retry do the same. */
+	if (!bt_remote_copied_before(&c->remote, s, e->path)) {
+		rc = bt_remote_copy_whole(&c->remote, fd, s, e->path);
+		if (rc == 0)
+			bt_remote_note_copied(&c->remote, e->path);
+	}
 
 	if (rc == 0)
 		e->flags &= ~(BT_DIRTY_META | BT_DIRTY_XATTR); /* set on the copy */
@@ -597,5 +605,6 @@ int bt_replay(struct bt_ctx *c, int64_t upto, struct bt_replay_stats *st)
 			return rc;
 		synced = end;
 	} while (synced < upto);
+	bt_remote_ledger_clear(&c->remote); /* complete: nothing left to retry */
 	return 0;
 }

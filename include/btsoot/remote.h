@@ -22,6 +22,8 @@
 #include "btsoot/config.h"
 #include "btsoot/extent.h"
 
+struct bt_ledger;
+
 struct bt_remote_stats {
 	int64_t bytes_written; /* file data written to the remote */
 	int64_t files_written; /* files copied whole or in ranges */
@@ -44,6 +46,7 @@ struct bt_remote {
 	int64_t time_gran_ns;/* how finely the remote keeps times (probed; 1 = exactly) */
 	uint64_t tmp_counter;
 	int64_t cur_seq;     /* journal row being replayed: names the exchange's parking spot */
+	struct bt_ledger *ledger; /* the copy ledger (sync/remote_ledger.c), NULL until used */
 	struct bt_remote_stats st;
 };
 
@@ -103,6 +106,15 @@ int bt_remote_copy_whole(struct bt_remote *r, int srcfd, const struct stat *st,
  * returns -ESTALE unless the remote file has that size. */
 int bt_remote_copy_ranges(struct bt_remote *r, int srcfd, const struct stat *st,
 			  const char *rel, const struct bt_extents *ranges, int64_t if_size);
+/* The copy ledger (sync/remote_ledger.c has the rule): true when the
+ * remote file at rel certainly is the whole copy an earlier run published
+ * of the source file src as it is now, so copying it again can be skipped. */
+bool bt_remote_copied_before(struct bt_remote *r, const struct stat *src, const char *rel);
+/* Records the whole copy just published at rel for a retried run. */
+void bt_remote_note_copied(struct bt_remote *r, const char *rel);
+/* Forgets the ledger: the replay is complete. */
+void bt_remote_ledger_clear(struct bt_remote *r);
+
 /* Applies mode, owner (when root), atime/mtime with nanoseconds, and, when
  * with_xattrs, the xattrs read from srcfd (O_PATH fds are fine), to rel
  * without following a symlink. */
