@@ -13,6 +13,7 @@
 #include "btsoot/config.h"
 #include "btsoot/pathsafe.h"
 #include "listing.h"
+#include "strv.h"
 #include "restore.h"
 
 static int add_layer(struct bt_restore *rs, int fd)
@@ -96,6 +97,12 @@ int bt_restore_layers(struct bt_restore *rs, struct bt_remote *src, bool has_dat
 struct log {
 	char *buf;
 	size_t len, pos;
+};
+
+/* Each run folder's log, read once for every path followed. */
+struct bt_restore_log {
+	struct log lg;
+	bool read;
 };
 
 /* The run folder's log, whole (a run's renames and retirements). */
@@ -183,22 +190,55 @@ static int follow_run(struct log *lg, char **cur, bool *found)
 	return rc;
 }
 
+/* A cursor at the start of layer i's log (an empty one for the mirror and
+ * for legacy run folders). */
+static int layer_log(struct bt_restore *rs, size_t i, struct log *lg)
+{
+	struct bt_restore_log *l;
+	int rc = 0;
+
+	*lg = (struct log){ 0 };
+	if (i + 1 == rs->nlayers || rs->legacy[i])
+		return 0;
+	if (!rs->logs && !(rs->logs = calloc(rs->nlayers, sizeof(*rs->logs))))
+		return -ENOMEM;
+	l = &rs->logs[i];
+	if (!l->read) {
+		rc = read_log(rs->layers[i], &l->lg);
+		l->read = rc == 0;
+	}
+	*lg = l->lg;
+	lg->pos = 0;
+	return rc;
+}
+
+static void free_bases(struct bt_restore *rs)
+{
+	for (size_t i = 0; rs->bases && i < rs->nlayers; i++)
+		free(rs->bases[i]);
+	free(rs->bases);
+	free(rs->root);
+	rs->bases = NULL;
+	rs->root = NULL;
+}
+
 int bt_restore_follow(struct bt_restore *rs, const char *path)
 {
 	char *cur = strdup(path);
 	bool found = false;
-	int rc = cur && (rs->root = strdup(path)) ? 0 : -ENOMEM;
+	int rc;
 
+	free_bases(rs);
+	rc = cur && (rs->root = strdup(path)) ? 0 : -ENOMEM;
 	rs->bases = rc ? NULL : calloc(rs->nlayers, sizeof(*rs->bases));
 	if (!rs->bases)
 		rc = -ENOMEM;
 	for (size_t i = 0; rc == 0 && i < rs->nlayers && !found; i++) {
 		struct log lg = { 0 };
 
-		if (i + 1 < rs->nlayers && !rs->legacy[i] && *path)
-			rc = read_log(rs->layers[i], &lg);
+		if (*path)
+			rc = layer_log(rs, i, &lg);
 		rc = rc ? rc : follow_run(&lg, &cur, &found);
-		free(lg.buf);
 		if (rc == 0 && found) {
 			rs->bases[i] = cur; /* its place in this run folder */
 			cur = NULL;
@@ -210,6 +250,51 @@ int bt_restore_follow(struct bt_restore *rs, const char *path)
 		}
 	}
 	free(cur);
+	return rc;
+}
+
+/* True if p lies at or below one of v's names. */
+static bool under_any(const struct bt_strv *v, const char *p)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (bt_path_is_under(p, v->v[i]))
+			return true;
+	return false;
+}
+
+/* A name of the date (not made by an earlier rename) below path. */
+static int candidate(struct bt_strv *out, const struct bt_strv *made, const char *path,
+		     const char *name)
+{
+	if (!strcmp(name, path) || !bt_path_is_under(name, path) || under_any(made, name) ||
+	    under_any(out, name))
+		return 0;
+	return bt_strv_push(out, name);
+}
+
+int bt_restore_renamed(struct bt_restore *rs, const char *path, struct bt_strv *out)
+{
+	struct bt_strv made = { 0 };
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i + 1 < rs->nlayers; i++) {
+		const char *a, *b;
+		struct log lg;
+		char kind;
+
+		rc = layer_log(rs, i, &lg);
+		while (rc == 0 && next_record(&lg, &kind, &a, &b)) {
+			if (kind != 'R' && kind != 'X')
+				continue;
+			rc = candidate(out, &made, path, a);
+			if (rc == 0 && kind == 'X')
+				rc = candidate(out, &made, path, b);
+			rc = rc ? rc : bt_strv_push(&made, b);
+			if (rc == 0 && kind == 'X')
+				rc = bt_strv_push(&made, a);
+		}
+	}
+	bt_strv_free(&made);
 	return rc;
 }
 
@@ -234,18 +319,17 @@ char *bt_restore_layer_rel(const struct bt_restore *rs, size_t i, const char *re
 
 void bt_restore_free(struct bt_restore *rs)
 {
+	free_bases(rs);
 	for (size_t i = 0; i < rs->nlayers; i++) {
 		close(rs->layers[i]);
-		if (rs->bases)
-			free(rs->bases[i]);
+		if (rs->logs)
+			free(rs->logs[i].lg.buf);
 	}
 	free(rs->layers);
 	free(rs->legacy);
-	free(rs->bases);
-	free(rs->root);
+	free(rs->logs);
 	rs->layers = NULL;
 	rs->legacy = NULL;
-	rs->bases = NULL;
-	rs->root = NULL;
+	rs->logs = NULL;
 	rs->nlayers = 0;
 }

@@ -6,7 +6,8 @@
 # come back with their own contents (X as it was at DATE); (2) a directory
 # renamed, then deleted by a later sync, is found under its later name,
 # whole; (3) a directory renamed and deleted within one sync, likewise;
-# (4) a legacy run folder (no .btsoot, "x~N" naming) still restores.
+# (4) a legacy run folder (no .btsoot, "x~N" naming) still restores; (2)
+# and (3) also within a restore of the whole block.
 # Each restored tree is compared by contents, modes and file mtimes with a
 # copy of the source taken at DATE (directory mtimes are left out: removing
 # the children on the remote changed them before the directory was retired).
@@ -59,8 +60,9 @@ restore_to docs "$W/r4" && same "$W/at-date/docs" "$W/r4/docs" &&
 restore_to "" "$W/r5" || fail "restore of the whole block"
 assert_eq "a real notes~1" "$(cat "$W/r5/notes~1" 2>/dev/null)" "(1) a whole-block restore has the real X~1"
 assert_eq "notes at date" "$(cat "$W/r5/notes" 2>/dev/null)" "(1) and X as it was at the date"
-same "$W/at-date" "$W/r5" && pass "the whole block as of the date" ||
-	echo "# known limit: the whole-block view reads renamed entries by name"
+same "$W/at-date/proj" "$W/r5/proj" && same "$W/at-date/docs" "$W/r5/docs" &&
+	pass "(2, 3) a whole-block restore follows the renamed directories too" ||
+	fail "(2, 3) whole-block restore: proj or docs differ"
 # (4) a legacy run folder: what an older btsoot wrote.
 L="$REM/.btsoot/trash/20300101T000000Z"; mkdir -p "$L"
 echo old-x > "$L/x"; echo later-x > "$L/x~1"
