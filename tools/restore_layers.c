@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "btsoot/config.h"
+#include "btsoot/log.h"
 #include "btsoot/pathsafe.h"
 #include "listing.h"
 #include "strv.h"
@@ -272,9 +273,22 @@ static int candidate(struct bt_strv *out, const struct bt_strv *made, const char
 	return bt_strv_push(out, name);
 }
 
+/* Each followed name reads every log once more: a bound on the time a
+ * restore after a mass rename takes. */
+#define MAX_FOLLOWED 1000
+
+/* A name an earlier rename made, that a candidate may lie below. */
+static int note_made(struct bt_strv *made, const char *path, const char *name)
+{
+	if (!bt_path_is_under(name, path) && !bt_path_is_under(path, name))
+		return 0;
+	return bt_strv_push(made, name);
+}
+
 int bt_restore_renamed(struct bt_restore *rs, const char *path, struct bt_strv *out)
 {
 	struct bt_strv made = { 0 };
+	size_t start = out->n;
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i + 1 < rs->nlayers; i++) {
@@ -283,16 +297,23 @@ int bt_restore_renamed(struct bt_restore *rs, const char *path, struct bt_strv *
 		char kind;
 
 		rc = layer_log(rs, i, &lg);
-		while (rc == 0 && next_record(&lg, &kind, &a, &b)) {
+		while (rc == 0 && out->n - start <= MAX_FOLLOWED &&
+		       next_record(&lg, &kind, &a, &b)) {
 			if (kind != 'R' && kind != 'X')
 				continue;
 			rc = candidate(out, &made, path, a);
 			if (rc == 0 && kind == 'X')
 				rc = candidate(out, &made, path, b);
-			rc = rc ? rc : bt_strv_push(&made, b);
+			rc = rc ? rc : note_made(&made, path, b);
 			if (rc == 0 && kind == 'X')
-				rc = bt_strv_push(&made, a);
+				rc = note_made(&made, path, a);
 		}
+	}
+	if (rc == 0 && out->n - start > MAX_FOLLOWED) {
+		bt_warn("more than %d entries below '%s' were renamed after the date: the rest "
+			"come back under their current names", MAX_FOLLOWED, *path ? path : ".");
+		while (out->n - start > MAX_FOLLOWED)
+			free(out->v[--out->n]);
 	}
 	bt_strv_free(&made);
 	return rc;
