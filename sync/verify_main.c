@@ -4,6 +4,7 @@
  * XXH3-128 and prints one line per difference; --repair makes the remote
  * equal to the source.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,15 @@ static void print_diff(void *arg, enum bt_diff_kind kind, const char *rel,
 	       bt_path_printable(*rel ? rel : ".", p, sizeof(p)), *detail ? ": " : "", detail);
 }
 
+/* A repair that the remote refused for an entry (permissions, an
+ * immutable or read-only directory): the remote is there and still
+ * differs, which is exit 1 for a cron job, not "remote missing" (3). */
+static bool refused(int rc)
+{
+	return rc == -EPERM || rc == -EACCES || rc == -EROFS || rc == -EBUSY ||
+	       rc == -ETXTBSY || rc == -EEXIST || rc == -ENOTEMPTY;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = { 0 };
@@ -106,7 +116,7 @@ int main(int argc, char **argv)
 	if (rc < 0) {
 		snprintf(result, sizeof(result), "error: %s", strerror(-rc));
 		bt_err("block '%s': verify stopped: %s", a.cli.block, strerror(-rc));
-		rc = bt_exit_for_errno(rc);
+		rc = a.repair && refused(rc) ? BT_EXIT_DIFFERENT : bt_exit_for_errno(rc);
 	} else {
 		int64_t left = st.differences + st.errors - (a.repair ? st.repaired : 0);
 
