@@ -3,8 +3,8 @@
 # found, even where one entry (the root, a file, a directory) differs in
 # several ways at once (mode and mtime print two lines but are one repair;
 # they used to be counted twice and gave exit 1 after a full repair). And a
-# repair that cannot fix everything never exits 0: the remote still differs
-# and the next verify says 1 (exit 1, not 3 "remote missing").
+# repair the remote refuses (an immutable directory) exits 1, not 0 nor 3
+# "remote missing": the remote still differs, as the next verify says.
 . "$(dirname "$0")/lib.sh"
 setup
 mkdir -p "$SRC/d" "$SRC/locked"; echo a > "$SRC/a"; echo x > "$SRC/d/x"
