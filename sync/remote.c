@@ -17,6 +17,7 @@
 #include "btsoot/log.h"
 #include "btsoot/pathsafe.h"
 #include "remote_priv.h"
+#include "strv.h"
 
 #define MARKER "marker"
 
@@ -176,6 +177,10 @@ void bt_remote_close(struct bt_remote *r)
 {
 	int *fds[] = { &r->rootfd, &r->areafd, &r->tmpfd, &r->trashfd };
 
+	if (r->trashfd >= 0 && r->logfd >= 0)
+		close(r->logfd);
+	bt_remote_ledger_free(r);
+
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
@@ -232,6 +237,8 @@ int bt_remote_rename(struct bt_remote *r, const char *from, const char *to)
 	bt_debug("remote: rename %s (ino %llu) -> %s", from, (unsigned long long)sf.st_ino, to);
 	bt_remote_tick(r);
 	rc = renameat(pf, lf, pt, lt) < 0 ? -errno : 0;
+	if (rc == 0)
+		bt_trash_log(r, 'R', from, to); /* restore --as-of follows it */
 out:
 	if (pf >= 0)
 		close(pf);
@@ -249,11 +256,14 @@ static bool exists(struct bt_remote *r, int base, const char *rel)
 	return fd >= 0;
 }
 
-/* Renames between the tree and the area, for the exchange's parking spot. */
+/* Renames between the tree and the area, for the exchange's parking spot;
+ * never over an entry (a diverged remote's entry is not the exchange's to
+ * replace): -EEXIST. */
 static int move_between(struct bt_remote *r, int fromroot, const char *from,
 			int toroot, const char *to)
 {
 	const char *lf, *lt;
+	struct stat st;
 	int pf = bt_open_parent(fromroot, from, &lf), pt, rc;
 
 	if (pf < 0)
@@ -264,10 +274,38 @@ static int move_between(struct bt_remote *r, int fromroot, const char *from,
 		return pt;
 	}
 	bt_remote_tick(r);
-	rc = renameat(pf, lf, pt, lt) < 0 ? -errno : 0;
+	if (fstatat(pt, lt, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		rc = -EEXIST;
+	else
+		rc = renameat(pf, lf, pt, lt) < 0 ? -errno : 0;
 	close(pf);
 	close(pt);
 	return rc;
+}
+
+/* The parked entry (a's, moved away by step 1) when the exchange cannot
+ * complete: back to a if a is free, else into the trash as a's. */
+static void unpark(struct bt_remote *r, const char *park, const char *a)
+{
+	if (!exists(r, r->areafd, park))
+		return;
+	if (move_between(r, r->areafd, park, r->rootfd, a) == 0)
+		return;
+	if (bt_retire_at(r, r->areafd, park, a) < 0)
+		bt_warn("exchange: cannot put the parked %s back nor into the trash; it stays "
+			"in .btsoot/%s", a, park);
+}
+
+/* The exchange stopped at a step because the remote diverged (rc): it is
+ * abandoned, nothing parked stays behind, and the caller reconciles. */
+static int abandon(struct bt_remote *r, const char *park, const char *a, int rc)
+{
+	bt_warn("exchange %s: the remote diverged (%s); the parked entry goes back",
+		a, strerror(-rc));
+	unpark(r, park, a);
+	/* An entry in the way is a divergence like a missing one: the replay
+	 * reconciles on ENOENT, where a retry would only meet it again. */
+	return rc == -EEXIST ? -ENOENT : rc;
 }
 
 int bt_remote_exchange(struct bt_remote *r, const char *a, const char *b, int *step)
@@ -276,26 +314,79 @@ int bt_remote_exchange(struct bt_remote *r, const char *a, const char *b, int *s
 	int rc = 0;
 
 	/* Step 1: a -> park; 2: b -> a; 3: park -> b. The caller persisted
-	 * *step before each call, so a repeated step finds its own result. */
+	 * *step before each call, so a repeated step finds its own result. A
+	 * step that finds neither its work to do nor its result done is a
+	 * diverged remote: the exchange is abandoned with -ENOENT (or the
+	 * step's error) and the parked entry put back. */
 	snprintf(park, sizeof(park), "xchg-%lld", (long long)r->cur_seq);
 	switch (*step) {
 	case 0:
 	case 1:
-		if (!exists(r, r->areafd, park) && exists(r, r->rootfd, a))
+		if (!exists(r, r->areafd, park)) {
+			if (!exists(r, r->rootfd, a))
+				return -ENOENT; /* nothing moved yet */
 			rc = move_between(r, r->rootfd, a, r->areafd, park);
+			if (rc < 0)
+				return rc;
+		}
 		*step = 2;
-		return rc < 0 ? rc : -EINPROGRESS;
+		return -EINPROGRESS;
 	case 2:
 		if (exists(r, r->rootfd, b))
 			rc = move_between(r, r->rootfd, b, r->rootfd, a);
+		else if (!exists(r, r->rootfd, a) || !exists(r, r->areafd, park))
+			rc = -ENOENT; /* b missing and not moved to a before */
+		if (rc < 0)
+			return abandon(r, park, a, rc);
 		*step = 3;
-		return rc < 0 ? rc : -EINPROGRESS;
+		return -EINPROGRESS;
 	default:
 		if (exists(r, r->areafd, park))
 			rc = move_between(r, r->areafd, park, r->rootfd, b);
+		if (rc < 0)
+			return abandon(r, park, a, rc);
 		*step = 0;
-		return rc;
+		bt_trash_log(r, 'X', a, b);
+		return 0;
 	}
+}
+
+/* Names "xchg-<seq>" in .btsoot: *seq gets the number. */
+static bool park_name(const char *name, long long *seq)
+{
+	char *end;
+
+	if (strncmp(name, "xchg-", 5) || !name[5])
+		return false;
+	errno = 0;
+	*seq = strtoll(name + 5, &end, 10);
+	return !*end && !errno;
+}
+
+int bt_remote_unpark_stale(struct bt_remote *r, int64_t keep_from, int64_t keep_to)
+{
+	DIR *d = bt_opendir_beneath(r->areafd, "");
+	struct bt_strv stale = { 0 };
+	struct dirent *e;
+	long long seq;
+	int rc = 0;
+
+	if (!d)
+		return -errno;
+	for (errno = 0; rc == 0 && (e = readdir(d)); errno = 0)
+		if (park_name(e->d_name, &seq) && (seq < keep_from || seq > keep_to))
+			rc = bt_strv_push(&stale, e->d_name);
+	closedir(d);
+	for (size_t i = 0; rc == 0 && i < stale.n; i++) {
+		char rel[96];
+
+		snprintf(rel, sizeof(rel), BT_REMOTE_AREA "/parked/%s", stale.v[i]);
+		bt_notice("remote: .btsoot/%s was parked by an exchange that will not finish; "
+			  "moved to the trash (%s)", stale.v[i], rel);
+		rc = bt_retire_at(r, r->areafd, stale.v[i], rel);
+	}
+	bt_strv_free(&stale);
+	return rc;
 }
 
 int bt_remote_symlink(struct bt_remote *r, const char *target, const char *rel)

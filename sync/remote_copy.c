@@ -191,7 +191,7 @@ static int publish(struct bt_remote *r, const char *tmp, const char *rel)
 		if (dfd < 0 || linkat(pfd, leaf, dfd, name, 0) < 0)
 			rc = bt_retire_at(r, pfd, leaf, rel);
 		else
-			r->st.retired++;
+			r->st.retired++, bt_trash_noted(r, rel);
 		if (dfd >= 0)
 			close(dfd);
 	}

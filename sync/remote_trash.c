@@ -3,8 +3,25 @@
  * The trash: what a sync deletes or overwrites is renamed into
  * .btsoot/trash/<run>/<rel>, on the remote's own filesystem, so an
  * accidental rm -rf on the source never destroys the mirror.
+ *
+ * A run folder .btsoot/trash/<run>/ holds:
+ *   <rel>                    the first entry retired at rel in this run: what
+ *                            rel held before the run (restore --as-of reads it)
+ *   .btsoot/later/<k>/<rel>  an entry retired at rel again in the same run
+ *                            (k = 1, 2...), or one whose directory's name is
+ *                            held by a file in every tree below k
+ *   .btsoot/parked/xchg-<n>  an exchange's parking spot no exchange will finish
+ *   .btsoot/log              what the run did, in order: records of three
+ *                            NUL-terminated fields, "T" rel slot (retired rel
+ *                            to slot, relative to the run folder), "R" from to
+ *                            (renamed), "X" a b (exchanged)
+ * ".btsoot" is reserved at the block root, so no retired entry has that name
+ * at the top of a run folder: the layout is unambiguous. Run folders written
+ * before it have no .btsoot; there "x~N" next to "x" is a later version of x,
+ * and restore still reads them so.
  */
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,12 +33,30 @@
 
 #include "btsoot/log.h"
 #include "btsoot/pathsafe.h"
+#include "listing.h"
 #include "remote_priv.h"
 #include "strv.h"
 
+/* Directories the trash makes to hold what is retired below them carry
+ * this mode (sticky: a retired directory rarely has exactly it), so a
+ * directory retired after its children can take their container's place.
+ * A remote that drops the sticky bit only loses that merge. */
+#define CONTAINER_MODE (S_ISVTX | 0700)
+
+/* The log of this run (see the layout above): opened with the run folder,
+ * so valid exactly when r->trashfd is. */
+static int open_log(struct bt_remote *r)
+{
+	if (mkdirat(r->trashfd, BT_REMOTE_AREA, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	r->logfd = bt_open_beneath(r->trashfd, BT_REMOTE_AREA "/log",
+				   O_WRONLY | O_APPEND | O_CREAT, 0600);
+	return r->logfd < 0 ? r->logfd : 0;
+}
+
 static int open_run_dir(struct bt_remote *r)
 {
-	int tfd;
+	int tfd, rc;
 
 	if (r->trashfd >= 0)
 		return 0;
@@ -31,41 +66,53 @@ static int open_run_dir(struct bt_remote *r)
 	if (tfd < 0)
 		return tfd;
 	if (mkdirat(tfd, r->run, 0700) < 0 && errno != EEXIST) {
-		int rc = -errno;
-
+		rc = -errno;
 		close(tfd);
 		return rc;
 	}
 	r->trashfd = bt_open_beneath(tfd, r->run, O_PATH | O_DIRECTORY, 0);
 	close(tfd);
-	return r->trashfd < 0 ? r->trashfd : 0;
+	if (r->trashfd < 0)
+		return r->trashfd;
+	rc = open_log(r);
+	if (rc < 0) {
+		close(r->trashfd);
+		r->trashfd = -1;
+	}
+	return rc;
 }
 
-/* A file retired earlier in this run holds the name of a directory that a
- * later retirement needs (a name that was a file, then a directory): the
- * file moves to a collision name, as a second file of that name would. */
-static int open_trash_dir(int fd, const char *comp)
+void bt_trash_log(struct bt_remote *r, char kind, const char *a, const char *b)
 {
-	char name[NAME_MAX + 1];
-	struct stat st;
-	int dfd = bt_open_beneath(fd, comp, O_PATH | O_DIRECTORY, 0);
+	static bool warned;
+	size_t na = strlen(a) + 1, nb = strlen(b) + 1;
+	char *rec = malloc(2 + na + nb);
+	int rc = rec ? open_run_dir(r) : -ENOMEM;
 
-	if (dfd != -ENOTDIR && dfd != -ELOOP)
-		return dfd;
-	snprintf(name, sizeof(name), "%s", comp);
-	for (int i = 1; fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0; i++)
-		snprintf(name, sizeof(name), "%.240s~%d", comp, i);
-	if (renameat(fd, comp, fd, name) < 0 ||
-	    (mkdirat(fd, comp, 0700) < 0 && errno != EEXIST))
-		return -errno;
-	return bt_open_beneath(fd, comp, O_PATH | O_DIRECTORY, 0);
+	if (rc == 0) {
+		rec[0] = kind;
+		rec[1] = '\0';
+		memcpy(rec + 2, a, na);
+		memcpy(rec + 2 + na, b, nb);
+		/* One write per record (O_APPEND): a crash leaves at most a
+		 * truncated last record, which the reader ignores. */
+		if (write(r->logfd, rec, 2 + na + nb) != (ssize_t)(2 + na + nb))
+			rc = errno ? -errno : -EIO;
+	}
+	free(rec);
+	if (rc < 0 && !warned) {
+		warned = true; /* the log only helps restore --as-of follow renames */
+		bt_warn("cannot write the trash log of run %s: %s; restore --as-of may not follow "
+			"this run's renames", r->run, strerror(-rc));
+	}
 }
 
-/* mkdir -p of dir beneath base; returns an fd of the deepest directory. */
+/* mkdir -p of dir beneath base; returns an fd of the deepest directory, or
+ * -ENOTDIR/-ELOOP when something else holds one of its names. */
 static int mkdirs_beneath(int base, const char *dir)
 {
 	char *copy = strdup(dir), *save = NULL, *comp;
-	int fd = dup(base), rc = 0;
+	int fd = copy ? fcntl(base, F_DUPFD_CLOEXEC, 0) : -1, rc = 0;
 
 	if (!copy || fd < 0) {
 		free(copy);
@@ -76,11 +123,11 @@ static int mkdirs_beneath(int base, const char *dir)
 	for (comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
 		int next;
 
-		if (mkdirat(fd, comp, 0700) < 0 && errno != EEXIST) {
+		if (mkdirat(fd, comp, CONTAINER_MODE) < 0 && errno != EEXIST) {
 			rc = -errno;
 			break;
 		}
-		next = open_trash_dir(fd, comp);
+		next = bt_open_beneath(fd, comp, O_PATH | O_DIRECTORY, 0);
 		close(fd);
 		fd = next;
 		if (fd < 0) {
@@ -97,26 +144,122 @@ static int mkdirs_beneath(int base, const char *dir)
 	return fd;
 }
 
+/* The slot of the last bt_trash_slot, relative to the run folder, for the
+ * log (the remote is used by one thread). */
+static char last_slot[PATH_MAX + 64];
+
+/* Tree k of the run folder: 0 is the run folder itself, k > 0 is
+ * .btsoot/later/<k>. Returns an fd of rel's directory in it. */
+static int tree_dir(struct bt_remote *r, int k, const char *dir)
+{
+	char sub[64];
+	int root, dfd;
+
+	if (k == 0)
+		return mkdirs_beneath(r->trashfd, dir);
+	snprintf(sub, sizeof(sub), BT_REMOTE_AREA "/later/%d", k);
+	root = mkdirs_beneath(r->trashfd, sub);
+	if (root < 0)
+		return root;
+	dfd = mkdirs_beneath(root, dir);
+	close(root);
+	return dfd;
+}
+
+/* 0 if leaf is free in dfd, -EEXIST if taken, else -errno. */
+static int name_free(int dfd, const char *leaf)
+{
+	struct stat st;
+
+	if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return -EEXIST;
+	return errno == ENOENT ? 0 : -errno;
+}
+
 int bt_trash_slot(struct bt_remote *r, const char *rel, char *name, size_t len)
 {
 	const char *slash = strrchr(rel, '/');
 	const char *leaf = slash ? slash + 1 : rel;
 	char *dir = slash ? strndup(rel, (size_t)(slash - rel)) : strdup("");
-	struct stat st;
-	int rc, dfd;
+	int rc = dir ? open_run_dir(r) : -ENOMEM, dfd = rc, k;
 
-	if (!dir)
-		return -ENOMEM;
-	rc = open_run_dir(r);
-	dfd = rc < 0 ? rc : mkdirs_beneath(r->trashfd, dir);
+	/* The first tree where rel's directories are directories and its
+	 * name is free: a name retired again in this run goes one tree up. */
+	for (k = 0; rc == 0 && k < 100000; k++) {
+		dfd = tree_dir(r, k, dir);
+		if (dfd == -ENOTDIR || dfd == -ELOOP)
+			continue; /* an entry retired earlier holds a directory's name */
+		rc = dfd < 0 ? dfd : name_free(dfd, leaf);
+		if (rc == 0)
+			break;
+		if (dfd >= 0)
+			close(dfd);
+		dfd = rc;
+		if (rc == -EEXIST)
+			rc = 0;
+	}
 	free(dir);
-	if (dfd < 0)
-		return dfd;
+	if (rc < 0 || dfd < 0)
+		return rc < 0 ? rc : -EEXIST;
+	if (k)
+		snprintf(last_slot, sizeof(last_slot), BT_REMOTE_AREA "/later/%d/%s", k, rel);
+	else
+		snprintf(last_slot, sizeof(last_slot), "%s", rel);
 	snprintf(name, len, "%s", leaf);
-	/* The same name retired twice in one run: keep both. */
-	for (int i = 1; fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0; i++)
-		snprintf(name, len, "%.240s~%d", leaf, i);
 	return dfd;
+}
+
+void bt_trash_noted(struct bt_remote *r, const char *rel)
+{
+	bt_trash_log(r, 'T', rel, last_slot);
+}
+
+/* The container tree 0 holds at rel (see CONTAINER_MODE), else -1. */
+static int container_at(struct bt_remote *r, const char *rel)
+{
+	struct stat st;
+	int fd = open_run_dir(r) < 0 ? -1 : bt_open_beneath(r->trashfd, rel, O_PATH | O_DIRECTORY, 0);
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 07777) == CONTAINER_MODE &&
+	    st.st_uid == geteuid())
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* The directory (pfd, leaf) is retired after entries below it were (rm -rf
+ * retires the children first), which tree 0 holds in a container: they move
+ * into the directory, which then takes the container's place, so tree 0
+ * has the directory as it was, with its own mode and times. Its own entries
+ * of those names are later versions: they go to a later tree first. A crash
+ * halfway leaves some of them in the directory: the retry moves the rest. */
+static int adopt_container(struct bt_remote *r, int cfd, int pfd, const char *leaf,
+			   const char *rel)
+{
+	struct bt_listing l = { 0 };
+	const char *cleaf;
+	int dfd = bt_open_beneath(pfd, leaf, O_PATH | O_DIRECTORY, 0), tp = -1;
+	int rc = dfd < 0 ? dfd : bt_listing_read(r->trashfd, rel, &l);
+
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		char *sub = bt_path_join(rel, l.names[i]);
+
+		rc = sub ? bt_retire_at(r, dfd, l.names[i], sub) : -ENOMEM;
+		if (rc == 0 && renameat(cfd, l.names[i], dfd, l.names[i]) < 0 && errno != ENOENT)
+			rc = -errno;
+		free(sub);
+	}
+	if (rc == 0)
+		tp = bt_open_parent(r->trashfd, rel, &cleaf);
+	if (rc == 0)
+		rc = tp < 0 ? tp : unlinkat(tp, cleaf, AT_REMOVEDIR) < 0 ? -errno : 0;
+	if (tp >= 0)
+		close(tp);
+	if (dfd >= 0)
+		close(dfd);
+	bt_listing_free(&l);
+	return rc;
 }
 
 int bt_retire_at(struct bt_remote *r, int pfd, const char *leaf, const char *rel)
@@ -127,15 +270,23 @@ int bt_retire_at(struct bt_remote *r, int pfd, const char *leaf, const char *rel
 
 	if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : -errno;
+	if (S_ISDIR(st.st_mode) && (dfd = container_at(r, rel)) >= 0) {
+		rc = adopt_container(r, dfd, pfd, leaf, rel);
+		close(dfd);
+		if (rc < 0)
+			return rc;
+	}
 	dfd = bt_trash_slot(r, rel, name, sizeof(name));
 	if (dfd < 0)
 		return dfd;
 	bt_debug("remote: retire %s (ino %llu) to the trash", rel, (unsigned long long)st.st_ino);
 	bt_remote_tick(r);
-	if (renameat(pfd, leaf, dfd, name) < 0)
+	if (renameat(pfd, leaf, dfd, name) < 0) {
 		rc = -errno;
-	else
+	} else {
 		r->st.retired++;
+		bt_trash_noted(r, rel);
+	}
 	close(dfd);
 	return rc;
 }

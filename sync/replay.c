@@ -404,7 +404,15 @@ static int open_source_file(struct bt_ctx *c, const struct bt_dirty *e, struct s
 
 static int copy_whole(struct bt_ctx *c, int fd, const struct stat *s, struct bt_dirty *e)
 {
-	int rc = bt_remote_copy_whole(&c->remote, fd, s, e->path);
+	int rc = 0;
+
+	/* A retried run keeps what an earlier attempt copied (the rule is in
+	 * sync/remote_ledger.c); the ledger lets the next retry do the same. */
+	if (!bt_remote_copied_before(&c->remote, s, e->path)) {
+		rc = bt_remote_copy_whole(&c->remote, fd, s, e->path);
+		if (rc == 0)
+			bt_remote_note_copied(&c->remote, e->path);
+	}
 
 	if (rc == 0)
 		e->flags &= ~(BT_DIRTY_META | BT_DIRTY_XATTR); /* set on the copy */
@@ -739,6 +747,20 @@ out:
 	return rc;
 }
 
+/* Exchange parking spots that no row left to replay names (a killed or
+ * abandoned exchange) go to the trash; the next rows' may be resumed. */
+static void unpark_stale(struct bt_ctx *c, int64_t upto)
+{
+	int64_t done = 0;
+	int rc;
+
+	bt_meta_get_i64(c->j, BT_META_NS_DONE_SEQ, &done);
+	rc = bt_remote_unpark_stale(&c->remote, done + 1, upto);
+	if (rc < 0)
+		bt_warn("block '%s': cannot move stale exchange parking spots in %s/.btsoot to "
+			"the trash: %s", c->block.name, c->block.remote, strerror(-rc));
+}
+
 int bt_replay(struct bt_ctx *c, int64_t upto, struct bt_replay_stats *st)
 {
 	struct bt_recheck_set rs = { 0 };
@@ -747,6 +769,7 @@ int bt_replay(struct bt_ctx *c, int64_t upto, struct bt_replay_stats *st)
 
 	if ((rc = bt_meta_get_i64_or(c->j, BT_META_SYNCED_SEQ, &synced, 0)) < 0)
 		return rc; /* -EUCLEAN: garbled, never "nothing synced" */
+	unpark_stale(c, upto);
 	rc = bt_recheck_set_load(&rs, c->j);
 	if (rc < 0) {
 		snprintf(c->err, sizeof(c->err), "reading journal %s: %s", c->block.journal,
@@ -759,5 +782,7 @@ int bt_replay(struct bt_ctx *c, int64_t upto, struct bt_replay_stats *st)
 		synced = end;
 	} while (rc == 0 && synced < upto);
 	bt_recheck_set_free(&rs);
+	if (rc == 0) /* complete: nothing left to retry */
+		bt_remote_ledger_clear(&c->remote);
 	return rc;
 }

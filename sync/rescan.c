@@ -40,6 +40,7 @@ struct walk {
 	bool shallow; /* compare one directory's entries, not what is below */
 	bool partial; /* bt_rescan_names: other names of a hard link lie outside */
 	bool seeded;  /* ... and have been looked for */
+	char *last_diff; /* the entry the last difference was about */
 };
 
 static const char *const kind_names[] = {
@@ -70,10 +71,16 @@ static void diff(struct walk *w, enum bt_diff_kind kind, const char *rel,
 		vsnprintf(detail, sizeof(detail), fmt, ap);
 		va_end(ap);
 	}
-	if (kind == BT_DIFF_ERROR)
+	/* An entry that differs in several ways (mode and mtime) prints a
+	 * line for each but counts once, as its one repair does: verify
+	 * --repair compares the two counts for its exit status. */
+	if (kind == BT_DIFF_ERROR) {
 		w->st->errors++;
-	else
+	} else if (!w->last_diff || strcmp(w->last_diff, rel)) {
 		w->st->differences++;
+		free(w->last_diff);
+		w->last_diff = strdup(rel);
+	}
 	if (w->o->on_diff)
 		w->o->on_diff(w->o->arg, kind, rel, detail);
 }
@@ -705,6 +712,7 @@ int bt_rescan(struct bt_remote *r, int srcfd, const struct bt_rescan_opts *o,
 	for (size_t i = 0; i < w.nlinks; i++)
 		free(w.links[i].rel);
 	free(w.links);
+	free(w.last_diff);
 	return rc;
 }
 
@@ -753,6 +761,7 @@ int bt_rescan_dirs(struct bt_remote *r, int srcfd, char *const *rels, size_t n,
 	for (size_t i = 0; i < w.nlinks; i++)
 		free(w.links[i].rel);
 	free(w.links);
+	free(w.last_diff);
 	return rc;
 }
 

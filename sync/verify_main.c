@@ -5,6 +5,7 @@
  * equal to the source, after the sync's mass-deletion guard (--force
  * passes it).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,15 @@ static int repair(struct bt_ctx *c, const struct bt_rescan_opts *o, struct bt_re
 	return rc;
 }
 
+/* A repair that the remote refused for an entry (permissions, an
+ * immutable or read-only directory): the remote is there and still
+ * differs, which is exit 1 for a cron job, not "remote missing" (3). */
+static bool refused(int rc)
+{
+	return rc == -EPERM || rc == -EACCES || rc == -EROFS || rc == -EBUSY ||
+	       rc == -ETXTBSY || rc == -EEXIST || rc == -ENOTEMPTY;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = { 0 };
@@ -139,7 +149,7 @@ int main(int argc, char **argv)
 	if (rc < 0) {
 		snprintf(result, sizeof(result), "error: %s", strerror(-rc));
 		bt_err("block '%s': verify stopped: %s", a.cli.block, strerror(-rc));
-		rc = bt_exit_for_errno(rc);
+		rc = a.repair && refused(rc) ? BT_EXIT_DIFFERENT : bt_exit_for_errno(rc);
 	} else {
 		int64_t left = st.differences + st.errors - (a.repair ? st.repaired : 0);
 

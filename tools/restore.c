@@ -28,6 +28,7 @@
 #include "btsoot/pathsafe.h"
 #include "btsoot/remote.h"
 #include "restore.h"
+#include "strv.h"
 
 #define COUNTDOWN_SECONDS 15
 #define USAGE "usage: btsoot restore <block> [path] [--to DIR | --in-place [--override]] " \
@@ -249,13 +250,32 @@ static int check_unmounted(const struct bt_block *b)
 	return 0;
 }
 
+/* path, then each name below it that a sync renamed after the date,
+ * followed to where it went (restore.h). */
+static int walk_all(struct bt_restore *rs, const char *path)
+{
+	struct bt_strv moved = { 0 };
+	int rc = bt_restore_follow(rs, path);
+
+	rc = rc ? rc : bt_restore_walk(rs, path);
+	rc = rc ? rc : bt_restore_renamed(rs, path, &moved);
+	for (size_t i = 0; rc == 0 && i < moved.n; i++) {
+		rc = bt_restore_follow(rs, moved.v[i]);
+		rc = rc ? rc : bt_restore_walk(rs, moved.v[i]);
+		if (rc == -ENOENT)
+			rc = 0; /* it did not exist at the date: created, then renamed */
+	}
+	bt_strv_free(&moved);
+	return rc;
+}
+
 /* What will change, then a visible wait the user can interrupt. */
 static int announce(struct bt_restore *rs, const struct args *a, const struct bt_block *b)
 {
 	int rc;
 
 	rs->preview = true;
-	rc = bt_restore_walk(rs, a->path);
+	rc = walk_all(rs, a->path);
 	rs->preview = false;
 	if (rc < 0)
 		return rc;
@@ -371,7 +391,7 @@ static int restore(struct bt_restore *rs, const struct args *a, const struct bt_
 	if (rc == 0)
 		rc = open_area(&rs->t);
 	if (rc == 0)
-		rc = bt_restore_walk(rs, a->path);
+		rc = walk_all(rs, a->path);
 	if (a->in_place && (rs->st.restored || rs->st.set_aside))
 		mark_rescan(b);
 	close_target(&rs->t);

@@ -11,6 +11,21 @@
  * what existed at the date; a path no such folder holds is unchanged since
  * and comes from the remote. Directories are merged across layers.
  *
+ * Renames are followed for the requested path: each run folder's log
+ * (sync/remote_trash.c has the layout) says what the sync renamed and where
+ * it put what it retired, in order. The path's name is carried through the
+ * renames of the runs after the date (a directory renamed, then deleted, is
+ * found under its later name, or in the later tree of the run folder that
+ * holds it), and each layer is read at the name the path had there: bases[i]
+ * replaces the path's prefix in layer i, NULL leaves the layer out (the
+ * entry was retired before it: what it holds there under that name is
+ * another object). Entries inside the path that were renamed after the date
+ * are then followed the same way, each on its own, and brought back under
+ * their name of the date (their later names come back too, as entries
+ * created since). Renames of entries inside those are not followed. Run
+ * folders written before the log (legacy[i]) are read by name: there "x~N"
+ * next to "x" is a later version of x, skipped.
+ *
  * The target is written through the remote operations (bt_remote on the
  * target directory: confined, temp file + rename, metadata and xattrs).
  * Nothing in the target is ever deleted or overwritten: an entry in the way
@@ -39,9 +54,15 @@ struct bt_restore_stats {
 };
 
 struct bt_restore_link;
+struct bt_restore_log;
+struct bt_strv;
 
 struct bt_restore {
 	int *layers;        /* tree roots, O_PATH: trash runs oldest first, remote last */
+	bool *legacy;       /* per layer: a run folder of the "x~N" naming */
+	char **bases;       /* per layer: root's name there (NULL: left out), or none */
+	char *root;         /* the requested path the bases stand for */
+	struct bt_restore_log *logs; /* per layer, read on first use */
 	size_t nlayers;
 	struct bt_remote t; /* the target (its rootfd is the target's top) */
 	bool in_place;      /* the target is the live source (it holds data) */
@@ -59,6 +80,18 @@ struct bt_restore {
  * the trash (0 if none) so the caller can say how far back it reaches. */
 int bt_restore_layers(struct bt_restore *rs, struct bt_remote *src, bool has_date,
 		      time_t as_of, time_t *oldest);
+/* Follows path through the renames the run folders' logs record (see
+ * above) and sets rs->bases. 0 or -ENOMEM. */
+int bt_restore_follow(struct bt_restore *rs, const char *path);
+/* The names below path (not path itself) that syncs after the date
+ * renamed away, first names only (not one below another, not one an
+ * earlier rename made): a walk by name misses what they held at the date,
+ * so each is followed and walked too. Appended to out. */
+int bt_restore_renamed(struct bt_restore *rs, const char *path, struct bt_strv *out);
+/* rel (a path of the view) as layer i holds it: malloc'd; NULL with
+ * *left_out when the layer has no part in it, NULL alone on ENOMEM. */
+char *bt_restore_layer_rel(const struct bt_restore *rs, size_t i, const char *rel,
+			   bool *left_out);
 /* Brings path (relative to the block root, "" for all) back into rs->t at
  * the same relative path, creating missing directories above it. 0, or
  * -ENOENT if no layer holds path, or the -errno that stopped the walk. */

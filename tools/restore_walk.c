@@ -50,8 +50,13 @@ static void progress(struct bt_restore *rs, bool last)
 
 static int open_src(struct bt_restore *rs, size_t layer, const char *rel, struct src *s)
 {
+	bool left_out;
+	char *at = bt_restore_layer_rel(rs, layer, rel, &left_out);
+
 	s->layer = layer;
-	s->fd = bt_open_beneath(rs->layers[layer], rel, O_PATH, 0);
+	s->fd = !at ? (left_out ? -ENOENT : -ENOMEM) :
+		      bt_open_beneath(rs->layers[layer], at, O_PATH, 0);
+	free(at);
 	if (s->fd < 0)
 		return s->fd;
 	if (fstat(s->fd, &s->st) == 0)
@@ -108,8 +113,10 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(a, *(char *const *)b);
 }
 
-/* "x~3" next to "x" in one trash folder: the same name retired again later
- * in that sync (bt_trash_slot); "x", the first, is the older version. */
+/* "x~3" next to "x" in one legacy trash folder: the same name retired
+ * again later in that sync; "x", the first, is the older version. (Run
+ * folders of today's layout keep later versions apart, so a real "x~3"
+ * there is restored.) */
 static bool later_duplicate(const struct bt_listing *l, const char *name)
 {
 	const char *tilde = strrchr(name, '~');
@@ -131,7 +138,14 @@ static int merge_listings(struct bt_restore *rs, const char *rel, struct bt_list
 	struct merged *v;
 
 	for (size_t i = 0; i < rs->nlayers; i++) {
-		int rc = bt_listing_read(rs->layers[i], rel, &ls[i]);
+		bool left_out;
+		char *at = bt_restore_layer_rel(rs, i, rel, &left_out);
+		int rc = at ? bt_listing_read(rs->layers[i], at, &ls[i]) :
+			      left_out ? -ENOENT : -ENOMEM;
+
+		free(at);
+		if (rc == -ENOMEM)
+			return rc;
 
 		if (rc < 0 && rc != -ENOENT && rc != -ENOTDIR && rc != -ELOOP) {
 			bt_warn("cannot list %s in %s on the remote: %s", *rel ? rel : ".",
@@ -145,7 +159,7 @@ static int merge_listings(struct bt_restore *rs, const char *rel, struct bt_list
 		return -ENOMEM;
 	for (size_t i = 0; i < rs->nlayers; i++)
 		for (size_t j = 0; j < ls[i].n; j++)
-			if (i + 1 == rs->nlayers || !later_duplicate(&ls[i], ls[i].names[j]))
+			if (!rs->legacy[i] || !later_duplicate(&ls[i], ls[i].names[j]))
 				v[k++] = (struct merged){ ls[i].names[j], i };
 	qsort(v, k, sizeof(*v), cmp_merged);
 	*n = 0;

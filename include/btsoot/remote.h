@@ -22,6 +22,8 @@
 #include "btsoot/config.h"
 #include "btsoot/extent.h"
 
+struct bt_ledger;
+
 struct bt_remote_stats {
 	int64_t bytes_written; /* file data written to the remote */
 	int64_t files_written; /* files copied whole or in ranges */
@@ -34,6 +36,7 @@ struct bt_remote {
 	int areafd;  /* <root>/.btsoot */
 	int tmpfd;   /* <root>/.btsoot/tmp */
 	int trashfd; /* <root>/.btsoot/trash/<run>, opened on first use, else -1 */
+	int logfd;   /* that run folder's .btsoot/log; valid only while trashfd >= 0 */
 	char run[32];/* UTC "YYYYmmddTHHMMSSZ" naming this run's trash folder */
 	bool is_root;        /* we may chown */
 	bool warned_xattr;   /* "remote refuses xattrs" said once per run */
@@ -43,6 +46,7 @@ struct bt_remote {
 	int64_t time_gran_ns;/* how finely the remote keeps times (probed; 1 = exactly) */
 	uint64_t tmp_counter;
 	int64_t cur_seq;     /* journal row being replayed: names the exchange's parking spot */
+	struct bt_ledger *ledger; /* the copy ledger (sync/remote_ledger.c), NULL until used */
 	struct bt_remote_stats st;
 };
 
@@ -69,9 +73,15 @@ int bt_remote_rename(struct bt_remote *r, const char *from, const char *to);
 /* Swaps a and b. step is the sub-step already done (0..3) and is advanced
  * through *step so a killed sync resumes at the right point; the caller
  * persists *step after each return of -EINPROGRESS and calls again. Returns
- * 0 when done. */
+ * 0 when done; -ENOENT (or another step's error) when the remote diverged and the exchange was abandoned: what step 1 parked is back at a
+ * or in the trash, never left in .btsoot. */
 int bt_remote_exchange(struct bt_remote *r, const char *a, const char *b,
 		       int *step);
+/* Moves every exchange parking spot (.btsoot/xchg-<seq>) whose seq is not
+ * in [keep_from, keep_to] (the rows a replay may still resume) into the
+ * trash (.btsoot/parked/ of this run): left by an exchange that was killed
+ * or abandoned. */
+int bt_remote_unpark_stale(struct bt_remote *r, int64_t keep_from, int64_t keep_to);
 /* symlink(target, rel); an existing entry at rel is retired first unless it
  * already is a symlink to target. */
 int bt_remote_symlink(struct bt_remote *r, const char *target, const char *rel);
@@ -96,6 +106,15 @@ int bt_remote_copy_whole(struct bt_remote *r, int srcfd, const struct stat *st,
  * returns -ESTALE unless the remote file has that size. */
 int bt_remote_copy_ranges(struct bt_remote *r, int srcfd, const struct stat *st,
 			  const char *rel, const struct bt_extents *ranges, int64_t if_size);
+/* The copy ledger (sync/remote_ledger.c has the rule): true when the
+ * remote file at rel certainly is the whole copy an earlier run published
+ * of the source file src as it is now, so copying it again can be skipped. */
+bool bt_remote_copied_before(struct bt_remote *r, const struct stat *src, const char *rel);
+/* Records the whole copy just published at rel for a retried run. */
+void bt_remote_note_copied(struct bt_remote *r, const char *rel);
+/* Forgets the ledger: the replay is complete. */
+void bt_remote_ledger_clear(struct bt_remote *r);
+
 /* Applies mode, owner (when root), atime/mtime with nanoseconds, and, when
  * with_xattrs, the xattrs read from srcfd (O_PATH fds are fine), to rel
  * without following a symlink. */
