@@ -19,7 +19,8 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 ninja -C "$BUILD"
 ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:detect_leaks=${DETECT_LEAKS:-1}:detect_stack_use_after_return=1"
-UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1"
+# tools/test-sanitize.supp: known findings in files others own (each says why).
+UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:suppressions=$PWD/tools/test-sanitize.supp"
 export ASAN_OPTIONS UBSAN_OPTIONS
 # The sanitized programs run 2-3 times slower.
 exec meson test -C "$BUILD" --print-errorlogs --timeout-multiplier 3 "$@"
