@@ -319,7 +319,8 @@ int bt_block_list(const struct bt_dirs *d, char ***names, size_t *n)
 			free(v[cnt]);
 	}
 	closedir(dp);
-	qsort(v, cnt, sizeof(*v), cmp_names);
+	if (cnt > 1) /* no block: v is NULL, and qsort(NULL, 0) is undefined */
+		qsort(v, cnt, sizeof(*v), cmp_names);
 	*names = v;
 	*n = cnt;
 	return 0;

@@ -525,5 +525,9 @@ int main(int argc, char **argv)
 	rc = run(&args, &co, &o, &b);
 	free(co.mountpoint);
 	fuse_opt_free_args(&args);
+	free(o.source); /* strdup'd by opt_proc and fuse_opt_parse */
+	free(o.block);
+	free(o.config_dir);
+	free(o.state_dir);
 	return rc;
 }

@@ -60,7 +60,8 @@ int bt_listing_read(int rootfd, const char *rel, struct bt_listing *l)
 		bt_listing_free(l);
 		return rc;
 	}
-	qsort(l->names, l->n, sizeof(*l->names), cmp_names);
+	if (l->n > 1) /* an empty directory has no array: qsort(NULL, 0) is UB */
+		qsort(l->names, l->n, sizeof(*l->names), cmp_names);
 	return 0;
 }
 

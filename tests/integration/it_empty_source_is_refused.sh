@@ -71,7 +71,7 @@ assert_remote_unchanged "empty source, --dry-run"
 #    of an empty source would delete the whole mirror.
 mv "$W/away"/* "$SRC/"
 mount_block t; echo later2 > "$SRC/a/later2"
-kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=""; umount -l "$SRC"
+expect_daemon_killed; umount -l "$SRC"
 remote_state "$W/rem.before"
 hashes "$REM" > "$W/mirror.hashes"
 mv "$SRC"/* "$W/away/"
@@ -143,7 +143,7 @@ remote_state "$W/rem.before"
 hashes "$REM" > "$W/mirror.hashes"
 mount_block t
 rm -r "$SRC/c" "$SRC"/bb*
-kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=""; umount -l "$SRC"
+expect_daemon_killed; umount -l "$SRC"
 sync_rc
 assert_eq 8 "$RC" "a mass deletion found by the reconciling rescan is refused with exit 8"
 assert_remote_unchanged "refused mass deletion (daemon killed)"

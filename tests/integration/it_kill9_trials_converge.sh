@@ -73,9 +73,7 @@ prune() {
 
 # kill -9 of the daemon, then the dead mount detached and a new daemon.
 kill_daemon() {
-	kill -9 "$DAEMON_PID" 2>/dev/null
-	wait "$DAEMON_PID" 2>/dev/null
-	DAEMON_PID=""
+	expect_daemon_killed
 	fusermount3 -uz "$SRC" 2>/dev/null || umount -l "$SRC"
 	daemon_killed=1
 }

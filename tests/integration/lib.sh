@@ -1,9 +1,21 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Shared by the integration tests: a temp workspace, real FUSE mounts of
 # btsootfs, an independent tree manifest, and assertions.
-# Needs: BTSOOT_BUILD (the meson build dir), root, /dev/fuse.
+# Needs: BTSOOT_BUILD (the meson build dir), root, /dev/fuse, perl, sqlite3.
+#
+# Every btsootfs that mount_block starts is checked when it ends (in
+# umount_block, or in finish for one still running): it must exit 0 and its
+# stderr ($W/daemon.log) must hold no line at error level (see
+# daemon_log_errors). A test that provokes something says so explicitly:
+#   expect_daemon_killed [SIGNAL]   kills the daemon on purpose and asserts it
+#                                   died by that signal (default KILL);
+#   EXPECT_DAEMON_ERRORS='ERE'      error lines matching it are expected, and
+#                                   finish asserts at least one was logged;
+#   EXPECT_DAEMON_RC=N              the exit status umount_block expects (0).
 set -u
 B=${BTSOOT_BUILD:?set BTSOOT_BUILD to the meson build directory}
+# The source tree (for the daemon's log formats, see daemon_log_errors).
+BT_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BTSOOT="$B/tools/btsoot"
 BTSOOTFS="$B/fs/btsootfs"
 SYNC="$B/sync/btsoot-sync"
@@ -11,6 +23,13 @@ VERIFY="$B/sync/btsoot-verify"
 FSOPS="$B/tests/integration/fsops"
 PASSED=0
 FAILED=0
+EXPECT_DAEMON_ERRORS=${EXPECT_DAEMON_ERRORS:-}
+EXPECT_DAEMON_RC=${EXPECT_DAEMON_RC:-0}
+DAEMON_RC=""
+DAEMON_STARTED=""   # pids mount_block started, not yet checked
+DAEMON_RUNS=0       # daemons checked: exited as expected
+DAEMON_KILLED=0     # of those, killed on purpose
+DAEMON_LOG_SEEN=0   # lines of $W/daemon.log already checked
 
 require_fuse() {
 	if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
@@ -31,6 +50,7 @@ setup() {
 	mkdir -p "$SRC" "$REM" "$W/config" "$W/state"
 	export BTSOOT_CONFIG_DIR="$W/config" BTSOOT_STATE_DIR="$W/state"
 	DAEMON_PID=""
+	: > "$W/daemon.log"
 	trap cleanup EXIT
 }
 
@@ -43,6 +63,7 @@ cleanup() {
 mount_block() { # NAME (MOUNT_OPTS: more -o options, e.g. allow_other)
 	"$BTSOOTFS" "$SRC" "$SRC" -o "block=$1${MOUNT_OPTS:+,$MOUNT_OPTS}" -f 2>>"$W/daemon.log" &
 	DAEMON_PID=$!
+	DAEMON_STARTED="$DAEMON_STARTED $DAEMON_PID"
 	for _ in $(seq 100); do
 		grep -q " $SRC fuse.btsootfs" /proc/mounts && return 0
 		kill -0 "$DAEMON_PID" 2>/dev/null || break
@@ -67,7 +88,106 @@ umount_block() {
 	fi
 	wait "$DAEMON_PID" 2>/dev/null
 	DAEMON_RC=$?
+	daemon_ended "$DAEMON_PID" "$DAEMON_RC" "$EXPECT_DAEMON_RC" "exited"
 	DAEMON_PID=""
+}
+
+# The test kills btsootfs on purpose (the mount is left behind, dead: detach
+# it with umount -l or fusermount3 -uz). Asserts it died by that signal;
+# its log so far is checked like any other.
+expect_daemon_killed() { # [SIGNAL (KILL)]
+	local sig=${1:-KILL} n
+	n=$(kill -l "$sig" 2>/dev/null) || n=$(kill -l "SIG$sig")
+	[ -n "$DAEMON_PID" ] || { fail "expect_daemon_killed: no btsootfs is running"; return 1; }
+	kill -s "$sig" "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_RC=$?
+	case $n in [0-9]*) ;; *) n=$(kill -l "$n");; esac
+	daemon_ended "$DAEMON_PID" "$DAEMON_RC" $((128 + n)) "was killed (SIG$sig) and exited"
+	DAEMON_KILLED=$((DAEMON_KILLED + 1))
+	DAEMON_PID=""
+}
+
+# The error-level lines of $W/daemon.log from line FROM on. btsootfs's log
+# lines carry no level ("btsootfs: <message>", core/log.c), so: every line
+# but the ones its bt_warn/bt_notice calls print (it logs at NOTICE; the
+# formats are read from fs/ and core/ in the source, so a new message needs
+# no list kept here). A bt_err line, a libfuse complaint, an ASan or UBSan
+# report, anything unknown counts; so do lines matching
+# EXPECT_DAEMON_ERRORS, which the caller filters out.
+daemon_log_errors() { # FROM
+	tail -n +"$1" "$W/daemon.log" | perl -e '
+		my @ok;
+		for my $f (@ARGV) {
+			open(my $h, "<", $f) or next;
+			local $/; my $src = <$h>;
+			while ($src =~ /\bbt_(?:(?:warn|notice)\s*\(|log\s*\(\s*BT_LOG_(?:WARNING|NOTICE)\s*,)\s*((?:"(?:[^"\\]|\\.)*"\s*|PRI\w+\s*)+)/g) {
+				my ($lits, $fmt) = ($1, "");
+				while ($lits =~ /"((?:[^"\\]|\\.)*)"|PRI\w+/g) {
+					$fmt .= defined $1 ? $1 : "d";
+				}
+				$fmt =~ s/\\(.)/$1/g;
+				$fmt =~ s/%%/\x01/g;
+				my @parts = split /%[-+ #0]*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|z|j|t|L)?[a-zA-Z]/, $fmt, -1;
+				next if length(join("", @parts)) < 8; # "%s": would hide anything
+				my $re = join(".*", map { my $p = quotemeta($_); $p =~ s/\\?\x01/%/g; $p } @parts);
+				push @ok, qr/^btsootfs: $re$/s;
+			}
+		}
+		@ARGV = ();
+		LINE: while (my $l = <STDIN>) {
+			chomp $l;
+			next if $l =~ /^\s*$/;
+			for my $re (@ok) { next LINE if $l =~ $re; }
+			print "$l\n";
+		}' "$BT_SRCDIR"/fs/*.c "$BT_SRCDIR"/core/*.c
+}
+
+# Checks one btsootfs that ended: exit status RC as WANT, and no unexpected
+# error in the log lines it (or an earlier, killed one) added.
+daemon_ended() { # PID RC WANT HOW
+	local errs
+	DAEMON_STARTED=$(echo " $DAEMON_STARTED " | sed "s/ $1 / /")
+	errs=$(daemon_log_errors $((DAEMON_LOG_SEEN + 1)))
+	DAEMON_LOG_SEEN=$(wc -l < "$W/daemon.log")
+	[ -z "$EXPECT_DAEMON_ERRORS" ] || errs=$(echo "$errs" | grep -Ev -- "$EXPECT_DAEMON_ERRORS")
+	if [ "$2" != "$3" ]; then
+		fail "btsootfs (pid $1) $4 $2, not $3"
+	elif [ -n "$errs" ]; then
+		fail "btsootfs (pid $1) logged an error (set EXPECT_DAEMON_ERRORS if the test provokes it)"
+	else
+		DAEMON_RUNS=$((DAEMON_RUNS + 1))
+		return 0
+	fi
+	echo "--- btsootfs errors:"; echo "${errs:-(none)}" | head -20
+	echo "--- btsootfs stderr (last 20 lines):"; tail -20 "$W/daemon.log"
+	return 1
+}
+
+# At the end of a test: a daemon still running is unmounted and checked,
+# one that ended outside umount_block/expect_daemon_killed is a failure,
+# and EXPECT_DAEMON_ERRORS must have been logged.
+check_daemons() {
+	local pid
+	[ -z "$DAEMON_PID" ] || umount_block
+	for pid in $DAEMON_STARTED; do
+		if kill -0 "$pid" 2>/dev/null; then
+			fail "btsootfs (pid $pid) is still running at the end of the test; killed"
+			kill -9 "$pid"
+		else
+			fail "btsootfs (pid $pid) ended outside umount_block: if the test kills it on purpose, say so with expect_daemon_killed"
+		fi
+	done
+	DAEMON_STARTED=""
+	if [ -n "$EXPECT_DAEMON_ERRORS" ]; then
+		if grep -Eq -- "$EXPECT_DAEMON_ERRORS" "$W/daemon.log"; then
+			pass "btsootfs logged the error the test provokes ($EXPECT_DAEMON_ERRORS)"
+		else
+			fail "btsootfs did not log the error the test provokes ($EXPECT_DAEMON_ERRORS)"
+		fi
+	fi
+	[ "$DAEMON_RUNS" -eq 0 ] ||
+		pass "btsootfs: $DAEMON_RUNS runs ended as expected ($DAEMON_KILLED killed on purpose), no unexpected error logged"
 }
 
 # An independent description of a tree: type, mode, owner, size, links,
@@ -126,11 +246,61 @@ assert_eq() { # EXPECTED ACTUAL WHAT
 }
 
 finish() {
+	check_daemons
 	if [ "$FAILED" -gt 0 ] && [ -s "$W/daemon.log" ]; then
 		echo "--- btsootfs stderr (last 20 lines):"; tail -20 "$W/daemon.log"
 	fi
 	echo "$PASSED passed, $FAILED failed"
 	[ "$FAILED" -eq 0 ]
+}
+
+# The block's journal meta value KEY (empty when unset), read with sqlite3.
+journal_meta() { # KEY [NAME (t)]
+	sqlite3 -cmd ".timeout 5000" "$BTSOOT_STATE_DIR/${2:-t}/journal.db" \
+		"SELECT value FROM meta WHERE key = '$1'" 2>&1
+}
+
+# The journal holds every change: btsootfs left no NEEDS_RESCAN and the
+# journal is not marked incomplete (what would make the next sync rescan).
+assert_journal_complete() { # WHAT [NAME (t)]
+	local nr=absent
+	[ -e "$BTSOOT_STATE_DIR/${2:-t}/NEEDS_RESCAN" ] &&
+		nr="present: $(head -c 200 "$BTSOOT_STATE_DIR/${2:-t}/NEEDS_RESCAN")"
+	assert_eq absent "$nr" "$1: no NEEDS_RESCAN in the state dir"
+	assert_eq "" "$(journal_meta needs_rescan "${2:-t}" | grep -vx 0)" \
+		"$1: the journal is not marked incomplete"
+}
+
+# Whether a sync rescanned, as state rather than as a message: a file
+# planted on the remote behind the journal's back. Replaying rows leaves it
+# (no row names it); so does the pass for changes made while unmounted when
+# the file is in a directory the test leaves alone (make_quiet_dir, before
+# the block's first sync: that pass compares only directories changed since
+# a sync last looked); a reconciling rescan compares every directory and
+# moves it into the trash. With btsootfs mounted since the last sync there
+# is no such pass, and any remote directory will do (plant_rescan_probe DIR).
+QUIET_DIR=quiet.untouched
+make_quiet_dir() { # on the bare source, before the first sync
+	mkdir -p "$SRC/$QUIET_DIR" && echo "left alone by the test" > "$SRC/$QUIET_DIR/keep"
+}
+plant_rescan_probe() { # [REMOTE-DIR ($REM/$QUIET_DIR)]
+	PROBE_DIR=${1:-$REM/$QUIET_DIR}
+	[ -d "$PROBE_DIR" ] || { fail "no $PROBE_DIR to plant a probe in (make_quiet_dir before the first sync)"; return 1; }
+	PROBE_MTIME0=$(stat -c %y "$PROBE_DIR")
+	echo "planted on the remote by the test" > "$PROBE_DIR/rescan-probe.planted"
+	PROBE_MTIME1=$(stat -c %y "$PROBE_DIR")
+}
+# yes: the syncs since plant_rescan_probe rescanned (the probe is gone); no:
+# they did not (it is still there). Removes the probe and gives the
+# directory back the mtime it would have without it.
+assert_rescanned() { # yes|no WHAT
+	local got=yes now
+	[ -e "$PROBE_DIR/rescan-probe.planted" ] && got=no
+	now=$(stat -c %y "$PROBE_DIR")
+	rm -f "$PROBE_DIR/rescan-probe.planted"
+	[ "$now" = "$PROBE_MTIME1" ] && now=$PROBE_MTIME0 # no sync set it since
+	touch -m -d "$now" "$PROBE_DIR"
+	assert_eq "$1" "$got" "$2 (a file planted on the remote: gone if the sync rescanned)"
 }
 
 # btsoot-sync, returning its "N bytes written" figure in SYNC_BYTES.
