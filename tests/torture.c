@@ -814,7 +814,7 @@ static void maybe_pause(void)
 	ctl_touch("paused", true);
 	while (ctl_exists("pause"))
 		usleep(10000);
-	/* gone with CTLDIR: the loop in main() stops */
+	/* (pause also "goes" with CTLDIR itself: main() then stops) */
 	ctl_touch("paused", false);
 	open_root();
 }
