@@ -343,7 +343,8 @@ one_seed() { # SEED
 	return 0
 }
 
-echo "torture: seeds $SEEDS, ${OPS:+$OPS ops}${OPS:-$SEED_SECONDS s} each$([ "$DURATION" -gt 0 ] && echo ", for $DURATION s")${KNOBS:+, $KNOBS}"
+per_seed="$SEED_SECONDS s"; [ -n "${OPS:-}" ] && per_seed="$OPS operations"
+echo "torture: seeds $SEEDS, $per_seed each$([ "$DURATION" -gt 0 ] && echo ", for $DURATION s")${KNOBS:+, $KNOBS}"
 if [ "$SEEDS" = random ]; then
 	while [ $((SECONDS - START)) -lt "$DURATION" ]; do
 		s=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
