@@ -47,10 +47,11 @@
 #   TORTURE_NO_CRON=1       no second sync loop (no exit-6 contention)
 #   TORTURE_SNEAKY=1        adds the adversary's same-size edit with its
 #                           mtime set back (to the ns): off by default, as
-#                           a metadata rescan (after kill -9 of btsootfs,
-#                           or forced) cannot see such an edit (README,
-#                           known limitations), although a forced rescan
-#                           has the edit's journal row
+#                           the metadata rescan after kill -9 of btsootfs
+#                           cannot see such an edit whose row died in the
+#                           daemon's queue (README, known limitations): with
+#                           daemon kills the trees then differ by content
+#                           only; without them it passes
 #   TORTURE_NO_RACE=1       nothing races the workload: it pauses for every
 #                           run beside it (no cron loop); what fails then
 #                           fails without concurrency
