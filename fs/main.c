@@ -259,6 +259,19 @@ static int mark_state(struct bt_fs *fs, const char *state)
 	return fs->nojournal ? 0 : bt_meta_set(fs->j, BT_META_STATE, state);
 }
 
+/* Counts mounts, so a sync comparing the live source can tell that a
+ * daemon started (and perhaps died) while it walked. */
+static int count_mount(struct bt_fs *fs)
+{
+	int64_t gen = 0;
+
+	if (fs->nojournal)
+		return 0;
+	if (bt_meta_get_i64_or(fs->j, BT_META_MOUNT_GEN, &gen, 0) < 0)
+		return -1;
+	return bt_meta_set_i64(fs->j, BT_META_MOUNT_GEN, gen + 1);
+}
+
 /* We hold daemon.lock, so a journal still saying "mounted" was left by a
  * daemon that died: its last queued rows are lost. Say so in the journal,
  * or a clean unmount of this daemon would hide it from the next sync. */
@@ -323,7 +336,8 @@ static int start_daemon(struct bt_fs *fs, const struct bt_block *b, int lockfd)
 {
 	if (bt_lock_update_pid(lockfd) < 0 ||
 	    (!fs->nojournal && (open_journal(fs, b) < 0 || bt_jw_start(fs->j, 1000) < 0)) ||
-	    mark_state(fs, "mounted") < 0 || (!fs->nojournal && bt_journal_sync(fs->j) < 0) ||
+	    mark_state(fs, "mounted") < 0 || count_mount(fs) < 0 ||
+	    (!fs->nojournal && bt_journal_sync(fs->j) < 0) ||
 	    jrec_start_flusher(fs) < 0)
 		return -1;
 	if (bt_attach_start(fs) < 0)

@@ -99,7 +99,8 @@ static int pick_dirs(int srcfd, int64_t since, struct bt_offline *o)
 		bt_strv_free(&dirs);
 		return rc;
 	}
-	qsort(dirs.v, dirs.n, sizeof(*dirs.v), depth_then_name);
+	if (dirs.n > 1) /* an empty vector has no array to sort */
+		qsort(dirs.v, dirs.n, sizeof(*dirs.v), depth_then_name);
 	o->n = 0;
 	for (size_t i = 0; i < dirs.n; i++) {
 		if (o->n && !strcmp(dirs.v[o->n - 1], dirs.v[i])) {

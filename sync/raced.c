@@ -33,7 +33,8 @@ int bt_raced_of(struct bt_raced *r, char *const *names, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (bt_strv_push(&r->names, names[i]) < 0)
 			return -ENOMEM;
-	qsort(r->names.v, r->names.n, sizeof(*r->names.v), by_name);
+	if (r->names.n > 1) /* an empty vector has no array to sort */
+		qsort(r->names.v, r->names.n, sizeof(*r->names.v), by_name);
 	return 0;
 }
 
@@ -47,7 +48,8 @@ int bt_raced_load(struct bt_raced *r, struct bt_journal *j, int64_t after, bool 
 		return rc;
 	if (r->rows > RACED_MAX)
 		r->all = true;
-	qsort(r->names.v, r->names.n, sizeof(*r->names.v), by_name);
+	if (r->names.n > 1) /* an empty vector has no array to sort */
+		qsort(r->names.v, r->names.n, sizeof(*r->names.v), by_name);
 	return 0;
 }
 

@@ -17,7 +17,7 @@ void bt_recheck_set_sort(struct bt_recheck_set *s)
 {
 	size_t out = 0;
 
-	if (!s->unsorted)
+	if (!s->unsorted || s->n == 0)
 		return;
 	qsort(s->v, s->n, sizeof(*s->v), by_name);
 	/* Merge duplicates appended since the last sort. */

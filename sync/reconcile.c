@@ -136,9 +136,27 @@ static int store_set(struct bt_ctx *c, struct bt_recheck_set *s)
 }
 
 /* The journal up to s_a is covered by the walk; the rest is next. */
-static int mark_covered(struct bt_ctx *c, int64_t s_a, const struct bt_rescan_stats *st,
-			struct bt_recheck_set *keep)
+static int64_t mounts(struct bt_ctx *c)
 {
+	int64_t v = 0;
+
+	bt_meta_get_i64(c->j, BT_META_MOUNT_GEN, &v);
+	return v;
+}
+
+bool bt_daemon_died(struct bt_ctx *c)
+{
+	char state[32];
+
+	return bt_meta_get(c->j, BT_META_STATE, state, sizeof(state)) == 0 &&
+	       !strcmp(state, "mounted") && bt_ctx_daemon_pid(c) == 0;
+}
+
+static int mark_covered(struct bt_ctx *c, const struct bt_pass *p,
+			const struct bt_rescan_stats *st, struct bt_recheck_set *keep)
+{
+	int64_t s_a = p->s_a;
+	bool quiet = p->daemon_pid == 0 && bt_ctx_daemon_pid(c) == 0 && mounts(c) == p->mounts;
 	int rc = bt_journal_begin(c->j);
 
 	rc = rc ? rc : bt_journal_prune(c->j, s_a);
@@ -150,7 +168,7 @@ static int mark_covered(struct bt_ctx *c, int64_t s_a, const struct bt_rescan_st
 	rc = rc ? rc : bt_meta_set(c->j, BT_META_NEEDS_RESCAN, "0");
 	rc = rc ? rc : bt_mirror_reconciled(c, st->entries);
 	rc = rc ? rc : store_set(c, keep);
-	if (rc == 0 && bt_ctx_daemon_pid(c) == 0)
+	if (rc == 0 && quiet)
 		rc = bt_meta_set(c->j, BT_META_STATE, "clean");
 	rc = rc ? rc : bt_journal_commit(c->j);
 	if (rc < 0)
@@ -164,16 +182,18 @@ static int journal_error(struct bt_ctx *c, int rc)
 	return rc;
 }
 
-int bt_reconcile_start(struct bt_ctx *c, int64_t *s_a)
+int bt_reconcile_start(struct bt_ctx *c, struct bt_pass *p)
 {
 	int rc;
 
+	*p = (struct bt_pass){ .daemon_pid = bt_ctx_daemon_pid(c), .mounts = mounts(c) };
 	settle(c);
-	rc = bt_journal_max_seq(c->j, s_a);
+	rc = bt_journal_max_seq(c->j, &p->s_a);
 	return rc < 0 ? journal_error(c, rc) : 0;
 }
 
-int bt_reconcile_covered(struct bt_ctx *c, int64_t s_a, const struct bt_rescan_stats *st)
+int bt_reconcile_covered(struct bt_ctx *c, const struct bt_pass *p,
+			 const struct bt_rescan_stats *st)
 {
 	struct bt_recheck_set keep = { 0 };
 	struct bt_raced all = { .all = true };
@@ -181,11 +201,11 @@ int bt_reconcile_covered(struct bt_ctx *c, int64_t s_a, const struct bt_rescan_s
 	int rc;
 
 	settle(c);
-	rc = window(c, s_a, &all, &keep);
+	rc = window(c, p->s_a, &all, &keep);
 	/* Parts it could not read are compared again, whole, next time. */
 	if (rc == 0 && st->errors)
 		rc = bt_recheck_set_add(&keep, "", BT_RECHECK_DEEP);
-	rc = rc ? rc : mark_covered(c, s_a, st, &keep);
+	rc = rc ? rc : mark_covered(c, p, st, &keep);
 	if (rc == 0 && keep.n)
 		bt_notice("block '%s': %zu names changed while it was compared; they are "
 			  "compared again", c->block.name, keep.n);
@@ -200,8 +220,8 @@ int bt_reconcile_covered(struct bt_ctx *c, int64_t s_a, const struct bt_rescan_s
 int bt_reconcile_all(struct bt_ctx *c, const struct bt_rescan_opts *o,
 		     struct bt_rescan_stats *st)
 {
-	int64_t s_a = 0;
-	int rc = bt_reconcile_start(c, &s_a);
+	struct bt_pass p;
+	int rc = bt_reconcile_start(c, &p);
 
 	if (rc < 0)
 		return rc;
@@ -212,7 +232,7 @@ int bt_reconcile_all(struct bt_ctx *c, const struct bt_rescan_opts *o,
 			 "stopped: %s", c->block.name, strerror(-rc));
 		return rc;
 	}
-	return bt_reconcile_covered(c, s_a, st);
+	return bt_reconcile_covered(c, &p, st);
 }
 
 static int64_t synced(struct bt_ctx *c)

@@ -24,7 +24,9 @@
 #ifndef BTSOOT_SYNC_RECONCILE_H
 #define BTSOOT_SYNC_RECONCILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "context.h"
 #include "rescan.h"
@@ -36,11 +38,26 @@
 int bt_reconcile_all(struct bt_ctx *c, const struct bt_rescan_opts *o,
 		     struct bt_rescan_stats *st);
 
-/* The same in steps, for a caller that walks itself: the window's start
- * (*s_a), then, after a bt_rescan that began after it and left the remote
- * equal to the source, the bookkeeping. 0 or -errno (c->err set). */
-int bt_reconcile_start(struct bt_ctx *c, int64_t *s_a);
-int bt_reconcile_covered(struct bt_ctx *c, int64_t s_a, const struct bt_rescan_stats *st);
+/* Where a pass over the live source began. */
+struct bt_pass {
+	int64_t s_a;     /* highest committed row, after btsootfs committed its queue */
+	int daemon_pid;  /* btsootfs then (0: none) */
+	int64_t mounts;  /* meta mount_gen then */
+};
+
+/* The same in steps, for a caller that walks itself: the window's start,
+ * then, after a bt_rescan that began after it and left the remote equal to
+ * the source, the bookkeeping. The journal is marked clean only when no
+ * btsootfs ran at any time during the pass (one that died meanwhile lost
+ * rows: its "mounted" stays, and the next sync compares everything again).
+ * 0 or -errno (c->err set). */
+int bt_reconcile_start(struct bt_ctx *c, struct bt_pass *p);
+int bt_reconcile_covered(struct bt_ctx *c, const struct bt_pass *p,
+			 const struct bt_rescan_stats *st);
+
+/* btsootfs stopped without a clean unmount (the journal says mounted and
+ * nobody holds daemon.lock): rows may be missing. */
+bool bt_daemon_died(struct bt_ctx *c);
 
 /* Compares every name of the recheck set (one that holds "" makes it
  * bt_reconcile_all), repairing. *left: names in the set afterwards (rows

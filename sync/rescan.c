@@ -153,6 +153,20 @@ static bool must_copy(struct walk *w, const char *rel)
 	return w->o->must_copy && w->o->must_copy(w->o->names_arg, rel);
 }
 
+/* The remote holds a regular file at rel: a name to link a new name to (a
+ * name trusted from outside a partial walk may be stale after all, say a
+ * symlink, when btsootfs died and lost the row that changed it). */
+static bool remote_file(struct walk *w, const char *rel)
+{
+	struct stat st;
+	int fd = bt_open_beneath(w->r->rootfd, rel, O_PATH, 0);
+	bool ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 /* Creates rel on the remote like the source entry (st). Source read
  * problems are reported and skipped; remote write errors are returned. */
 static int create(struct walk *w, const char *rel, const struct stat *st)
@@ -172,7 +186,8 @@ static int create(struct walk *w, const char *rel, const struct stat *st)
 		if (w->partial && st->st_nlink > 1 && !w->seeded)
 			seed_links(w);
 		first = st->st_nlink > 1 ? first_link(w, st) : NULL;
-		if (first && strcmp(first, rel) && bt_remote_link(w->r, first, rel) == 0)
+		if (first && strcmp(first, rel) && remote_file(w, first) &&
+		    bt_remote_link(w->r, first, rel) == 0)
 			return must_copy(w, rel) ? rewrite_linked(w, rel, st) : 0;
 		fd = bt_open_file_beneath(w->srcfd, rel);
 		if (changed_meanwhile(fd))

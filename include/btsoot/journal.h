@@ -115,6 +115,7 @@ int64_t bt_op_rec_crc(const struct bt_op_rec *r);
 #define BT_META_FLUSH_GEN "flush_gen"        /* bumped by btsootfs after each SIGUSR1 flush */
 #define BT_META_OFFLINE_SINCE "offline_since" /* ns fs time since when changes may have bypassed btsootfs (0: none) */
 #define BT_META_SET_ASIDE "set_aside"      /* where the corrupt journal this one replaced was kept */
+#define BT_META_MOUNT_GEN "mount_gen"  /* bumped by btsootfs at each mount */
 #define BT_META_MIRROR_ENTRIES "mirror_entries" /* entries the remote mirror holds (rescan count, kept up by replays) */
 
 enum bt_journal_flags {
