@@ -282,6 +282,10 @@ assert_journal_complete() { # WHAT [NAME (t)]
 QUIET_DIR=quiet.untouched
 make_quiet_dir() { # on the bare source, before the first sync
 	mkdir -p "$SRC/$QUIET_DIR" && echo "left alone by the test" > "$SRC/$QUIET_DIR/keep"
+	# btsootfs dates its stop two seconds back (coarse file times), so the
+	# offline pass picks whatever changed in the two seconds before: the
+	# quiet directory must be older than that to stay out of it.
+	sleep 2.1
 }
 plant_rescan_probe() { # [REMOTE-DIR ($REM/$QUIET_DIR)]
 	PROBE_DIR=${1:-$REM/$QUIET_DIR}
