@@ -64,10 +64,7 @@ grep -q "still runs for it.*kill $DAEMON_PID" "$W/m.out" && pass "and says why t
 	fail "remount: $(cat "$W/m.out")"
 sleep 3 # the old btsootfs recorded its stop minus 2 s: be older than that
 kill "$HOLDER"; wait "$HOLDER" 2>/dev/null
-for _ in $(seq 100); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$DAEMON_PID" 2>/dev/null && fail "btsootfs still runs after the holder exited"
-wait "$DAEMON_PID"; assert_eq 0 "$?" "btsootfs exits 0 once the held file is closed"
-DAEMON_PID=""
+expect_daemon_exit "btsootfs exits 0 once the held file is closed"
 log_is_clean "the daemon logged nothing unexpected"
 grep -q "left the mount namespace" "$W/daemon.log" && pass "the daemon noticed the detach" ||
 	fail "the daemon did not notice the detach"
@@ -101,9 +98,7 @@ since=$(offline_since)
 	pass "while the daemon lingers offline_since is before the detach" ||
 	fail "offline_since is '$since', the detach was at $detached_at"
 kill "$HOLDER"; wait "$HOLDER" 2>/dev/null
-for _ in $(seq 100); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
-wait "$DAEMON_PID"; assert_eq 0 "$?" "btsootfs exits 0 after the spanning sync"
-DAEMON_PID=""
+expect_daemon_exit "btsootfs exits 0 after the spanning sync"
 log_is_clean "the daemon logged nothing unexpected around the spanning sync"
 run_sync t >/dev/null; rc=$?
 assert_eq 0 "$rc" "sync after the spanning sync"
@@ -118,9 +113,7 @@ mount --bind "$W/real" "$SRC"
 mount_hold_detach
 echo "after detach, source mounted" > "$SRC/d/new"
 kill "$DAEMON_PID"
-for _ in $(seq 100); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
-wait "$DAEMON_PID"; assert_eq 0 "$?" "SIGTERM stops the lingering btsootfs with exit 0"
-DAEMON_PID=""
+expect_daemon_exit "SIGTERM stops the lingering btsootfs with exit 0"
 kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null
 grep -q " $SRC " /proc/mounts && pass "the bind mount at the source is still there" ||
 	fail "btsootfs unmounted the filesystem that was mounted at the source"
@@ -134,7 +127,7 @@ umount "$SRC" 2>/dev/null
 : > "$W/daemon.log"
 mount_hold_detach
 echo "before kill -9" > "$SRC/d/new"; rm "$SRC/newdir/n"
-kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=""
+expect_daemon_killed
 kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null
 run_sync t >/dev/null; rc=$?
 assert_eq 0 "$rc" "sync after kill -9 of the lingering daemon"

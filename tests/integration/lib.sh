@@ -143,6 +143,22 @@ daemon_log_errors() { # FROM
 		}' "$BT_SRCDIR"/fs/*.c "$BT_SRCDIR"/core/*.c
 }
 
+# The running btsootfs ends on its own (a lazy unmount whose last holder
+# let go, a SIGTERM the test sent): waits up to 10 s and checks it like
+# umount_block does, exit status WANT.
+expect_daemon_exit() { # WHAT [WANT (0)]
+	[ -n "$DAEMON_PID" ] || { fail "expect_daemon_exit: no btsootfs is running"; return 1; }
+	for _ in $(seq 100); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$DAEMON_PID" 2>/dev/null; then
+		fail "$1: btsootfs (pid $DAEMON_PID) still runs after 10 s"
+		kill -9 "$DAEMON_PID"
+	fi
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_RC=$?
+	daemon_ended "$DAEMON_PID" "$DAEMON_RC" "${2:-0}" "exited" && pass "$1"
+	DAEMON_PID=""
+}
+
 # Checks one btsootfs that ended: exit status RC as WANT, and no unexpected
 # error in the log lines it (or an earlier, killed one) added.
 daemon_ended() { # PID RC WANT HOW
