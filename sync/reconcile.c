@@ -152,11 +152,17 @@ bool bt_daemon_died(struct bt_ctx *c)
 	       !strcmp(state, "mounted") && bt_ctx_daemon_pid(c) == 0;
 }
 
+/* The journal up to s_a is covered by the walk; the rest is next. Only if
+ * the btsootfs that ran when the pass began (or none) ran throughout: one
+ * that died meanwhile lost its queued rows, changes the walk may have
+ * missed, so the journal stays marked for a whole pass (a daemon started
+ * since says so too, and that must not be undone here). */
 static int mark_covered(struct bt_ctx *c, const struct bt_pass *p,
 			const struct bt_rescan_stats *st, struct bt_recheck_set *keep)
 {
 	int64_t s_a = p->s_a;
-	bool quiet = p->daemon_pid == 0 && bt_ctx_daemon_pid(c) == 0 && mounts(c) == p->mounts;
+	int pid = bt_ctx_daemon_pid(c);
+	bool same = p->daemon_pid == pid && mounts(c) == p->mounts;
 	int rc = bt_journal_begin(c->j);
 
 	rc = rc ? rc : bt_journal_prune(c->j, s_a);
@@ -165,15 +171,18 @@ static int mark_covered(struct bt_ctx *c, const struct bt_pass *p,
 	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_SEQ, s_a);
 	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_STEP, 0);
 	rc = rc ? rc : bt_meta_set(c->j, BT_META_FIRST_SYNC, "1");
-	rc = rc ? rc : bt_meta_set(c->j, BT_META_NEEDS_RESCAN, "0");
+	rc = rc ? rc : bt_meta_set(c->j, BT_META_NEEDS_RESCAN, same ? "0" : "1");
 	rc = rc ? rc : bt_mirror_reconciled(c, st->entries);
 	rc = rc ? rc : store_set(c, keep);
-	if (rc == 0 && quiet)
+	if (rc == 0 && same && pid == 0)
 		rc = bt_meta_set(c->j, BT_META_STATE, "clean");
 	rc = rc ? rc : bt_journal_commit(c->j);
 	if (rc < 0)
 		bt_journal_rollback(c->j);
-	return rc;
+	else if (!same)
+		bt_warn("block '%s': btsootfs stopped or started while the source was compared; "
+			"the next sync compares everything again", c->block.name);
+	return rc < 0 ? rc : same ? 0 : 1;
 }
 
 static int journal_error(struct bt_ctx *c, int rc)
@@ -184,9 +193,12 @@ static int journal_error(struct bt_ctx *c, int rc)
 
 int bt_reconcile_start(struct bt_ctx *c, struct bt_pass *p)
 {
+	char path[PATH_MAX + 32];
 	int rc;
 
-	*p = (struct bt_pass){ .daemon_pid = bt_ctx_daemon_pid(c), .mounts = mounts(c) };
+	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", c->block.state);
+	*p = (struct bt_pass){ .daemon_pid = bt_ctx_daemon_pid(c), .mounts = mounts(c),
+			       .flagged = access(path, F_OK) == 0 };
 	settle(c);
 	rc = bt_journal_max_seq(c->j, &p->s_a);
 	return rc < 0 ? journal_error(c, rc) : 0;
@@ -212,8 +224,12 @@ int bt_reconcile_covered(struct bt_ctx *c, const struct bt_pass *p,
 	bt_recheck_set_free(&keep);
 	if (rc < 0)
 		return journal_error(c, rc);
-	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", c->block.state);
-	unlink(path);
+	/* btsootfs's own "could not journal" note, when it was there before
+	 * the pass (a new one may name changes the walk missed). */
+	if (rc == 0 && p->flagged) {
+		snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", c->block.state);
+		unlink(path);
+	}
 	return 0;
 }
 

@@ -43,6 +43,7 @@ struct bt_pass {
 	int64_t s_a;     /* highest committed row, after btsootfs committed its queue */
 	int daemon_pid;  /* btsootfs then (0: none) */
 	int64_t mounts;  /* meta mount_gen then */
+	bool flagged;    /* <state>/NEEDS_RESCAN was there then */
 };
 
 /* The same in steps, for a caller that walks itself: the window's start,

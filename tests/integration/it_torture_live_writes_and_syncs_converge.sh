@@ -150,9 +150,7 @@ release_all() {
 # on the bare source; a new daemon.
 kill_daemon() {
 	[ -n "${TORTURE_NO_RACE:-}" ] || hold_all
-	kill -9 "$DAEMON_PID"
-	wait "$DAEMON_PID" 2>/dev/null
-	DAEMON_PID=""
+	expect_daemon_killed
 	fusermount3 -uz "$SRC" 2>/dev/null || umount -l "$SRC"
 	echo "daemon-kill 137" >> "$D/rc.log"
 	if [ -n "${TORTURE_NO_RESCAN:-}" ] || [ $((RANDOM % 2)) -eq 0 ]; then
