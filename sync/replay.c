@@ -521,12 +521,16 @@ static int data_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_rechec
 		if (!e->path || !e->ext.n)
 			continue;
 		if (bt_recheck_covers(rs, e->path)) {
-			/* Not written into a remote name of unknown state: the
-			 * comparison copies it, whatever its times say. */
-			bt_extents_clear(&e->ext);
+			/* Not written into a remote name of unknown state (in
+			 * place it could be another file's inode). The comparison
+			 * copies that name whatever its times say, and the ranges
+			 * wait in pending, following later renames, until their
+			 * name is compared: a hard link outside the set shares
+			 * this inode and needs them too. */
 			rc = mark(c, rs, e->path, BT_RECHECK_DEEP | BT_RECHECK_CONTENT);
 			if (rc < 0)
 				return rc;
+			st->held++;
 			continue;
 		}
 		rc = copy_file(c, e, rs, st);

@@ -17,6 +17,7 @@ struct bt_replay_stats {
 	int64_t files;       /* files whose data was copied */
 	int64_t deferred;    /* files left for the next run (source moved on) */
 	int64_t converted;   /* rows turned into names to recheck, not applied */
+	int64_t held;        /* files whose ranges wait for their name's comparison */
 };
 
 /* Replays every committed row after synced_seq up to `upto`, adding to *st

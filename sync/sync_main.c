@@ -174,8 +174,11 @@ static int reconcile_rounds(struct bt_ctx *c, struct args *a, struct bt_replay_s
 		memset(&st, 0, sizeof(st));
 		rc = bt_reconcile(c, &o, &st, &left);
 		fixed += st.repaired;
-		if (rc < 0 || left == 0)
+		/* Done unless rows raced the comparison, or ranges waited for
+		 * it (the replay writes them now that their names are known). */
+		if (rc < 0 || (left == 0 && rst->held == 0))
 			break;
+		rst->held = 0;
 		bt_journal_max_seq(c->j, &upto);
 		rc = bt_replay(c, upto, rst);
 		if (rc < 0)
