@@ -233,16 +233,92 @@ int bt_reconcile_covered(struct bt_ctx *c, const struct bt_pass *p,
 	return 0;
 }
 
+static int64_t synced(struct bt_ctx *c);
+
+/* The source inodes that journaled writes not yet replayed name. */
+struct ino_set {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static int collect_ino(const struct bt_op_rec *r, void *arg)
+{
+	struct ino_set *s = arg;
+
+	if ((r->op != BT_OP_WRITE && r->op != BT_OP_TRUNCATE) || !r->ino)
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		uint64_t *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = r->ino;
+	return 0;
+}
+
+static int by_ino(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static bool written(void *arg, const char *rel, const struct stat *s)
+{
+	const struct ino_set *set = arg;
+	size_t lo = 0, hi = set->n;
+
+	(void)rel;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (set->v[mid] < (uint64_t)s->st_ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < set->n && set->v[lo] == (uint64_t)s->st_ino;
+}
+
+/* Files with writes in the rows the pass covers, or waiting in pending:
+ * the pass drops those rows, and a metadata comparison cannot see an edit
+ * whose writer set the times back; so the pass copies these whatever
+ * their times say. */
+static int written_files(struct bt_ctx *c, int64_t s_a, struct ino_set *set)
+{
+	int rc = bt_pending_read(c->j, collect_ino, set);
+
+	rc = rc ? rc : bt_journal_read(c->j, synced(c), s_a, 0, collect_ino, set);
+	if (rc == 0 && set->n > 1)
+		qsort(set->v, set->n, sizeof(*set->v), by_ino);
+	return rc;
+}
+
 int bt_reconcile_all(struct bt_ctx *c, const struct bt_rescan_opts *o,
 		     struct bt_rescan_stats *st)
 {
+	struct ino_set set = { 0 };
+	struct bt_rescan_opts wo = *o;
 	struct bt_pass p;
 	int rc = bt_reconcile_start(c, &p);
 
 	if (rc < 0)
 		return rc;
+	if (o->mode == BT_CMP_QUICK && (rc = written_files(c, p.s_a, &set)) < 0) {
+		free(set.v);
+		return journal_error(c, rc);
+	}
+	if (set.n) {
+		wo.must_copy = written;
+		wo.names_arg = &set;
+	}
 	pause_for_tests();
-	rc = bt_rescan(&c->remote, c->srcfd, o, st);
+	rc = bt_rescan(&c->remote, c->srcfd, &wo, st);
+	free(set.v);
 	if (rc < 0) {
 		snprintf(c->err, sizeof(c->err), "comparing block '%s' with its source "
 			 "stopped: %s", c->block.name, strerror(-rc));
@@ -277,8 +353,9 @@ static bool leave(void *arg, const char *rel)
 	return true;
 }
 
-static bool must_copy(void *arg, const char *rel)
+static bool must_copy(void *arg, const char *rel, const struct stat *s)
 {
+	(void)s;
 	struct names *n = arg;
 
 	return bt_recheck_flags(n->set, rel) & BT_RECHECK_CONTENT;

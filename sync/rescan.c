@@ -148,9 +148,9 @@ static int meta_from_source(struct walk *w, const char *rel, const struct stat *
 	return rc;
 }
 
-static bool must_copy(struct walk *w, const char *rel)
+static bool must_copy(struct walk *w, const char *rel, const struct stat *s)
 {
-	return w->o->must_copy && w->o->must_copy(w->o->names_arg, rel);
+	return w->o->must_copy && w->o->must_copy(w->o->names_arg, rel, s);
 }
 
 /* The remote holds a regular file at rel: a name to link a new name to (a
@@ -188,7 +188,7 @@ static int create(struct walk *w, const char *rel, const struct stat *st)
 		first = st->st_nlink > 1 ? first_link(w, st) : NULL;
 		if (first && strcmp(first, rel) && remote_file(w, first) &&
 		    bt_remote_link(w->r, first, rel) == 0)
-			return must_copy(w, rel) ? rewrite_linked(w, rel, st) : 0;
+			return must_copy(w, rel, st) ? rewrite_linked(w, rel, st) : 0;
 		fd = bt_open_file_beneath(w->srcfd, rel);
 		if (changed_meanwhile(fd))
 			return 0; /* deleted or replaced meanwhile; its row will come */
@@ -449,7 +449,7 @@ static int compare_linked(struct walk *w, const char *rel, const char *first,
 			return 0;
 		rc = recopy(w, rel, s);
 	}
-	if (rc == 0 && must_copy(w, rel)) {
+	if (rc == 0 && must_copy(w, rel, s)) {
 		diff(w, BT_DIFF_CONTENT, rel, "written since the remote copy was made");
 		rc = w->o->repair ? rewrite_linked(w, rel, s) : 0;
 	}
@@ -470,7 +470,7 @@ static int compare_file(struct dir_walk *d, const char *name, const char *rel,
 	if (first && strcmp(first, rel))
 		return compare_linked(w, rel, first, s, r);
 	remember_link(w, s, rel);
-	if (must_copy(w, rel)) {
+	if (must_copy(w, rel, s)) {
 		diff(w, BT_DIFF_CONTENT, rel, "written since the remote copy was made");
 		return w->o->repair ? copy_content(w, rel, s, r) : 0;
 	}

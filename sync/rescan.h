@@ -56,12 +56,13 @@ struct bt_rescan_opts {
 	 * journal. */
 	bool (*leave)(void *leave_arg, const char *rel);
 	void *leave_arg;
-	/* bt_rescan_names: regular files this says yes to are copied whatever
-	 * their size and times say (journaled writes changed them); and
+	/* Regular files this says yes to (rel, its source stat) are copied
+	 * whatever their size and times say: journaled writes changed them,
+	 * and a writer may have set the times back. And (bt_rescan_names)
 	 * `trusted` says which names outside the walk mirror their source
 	 * entry, so a hard-linked file met in the walk is linked to them.
 	 * NULL: none / no other name is trusted. */
-	bool (*must_copy)(void *arg, const char *rel);
+	bool (*must_copy)(void *arg, const char *rel, const struct stat *s);
 	bool (*trusted)(void *arg, const char *rel);
 	void *names_arg;
 };

@@ -111,8 +111,7 @@ static void print_diff(void *arg, enum bt_diff_kind kind, const char *rel,
 }
 
 /* Full mirror by rescan, after a report-only pass that refuses a repair
- * deleting too much of the remote (unless --force). The report pass, when
- * it finds nothing to fix, is the rescan. */
+ * deleting too much of the remote (unless --force). */
 static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 {
 	struct bt_rescan_opts o = {
@@ -123,23 +122,16 @@ static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 	struct bt_rescan_stats st = { .differences = 1 };
 	struct timespec began;
 	int daemon_pid = bt_ctx_daemon_pid(c);
-	struct bt_pass p;
 	int rc;
 
 	if (!a->cli.quiet)
 		bt_notice("block '%s': %s; reconciling by rescan", c->block.name, why);
 	bt_fs_now(c->block.state, &began);
-	rc = bt_reconcile_start(c, &p);
-	if (rc == 0 && !a->force)
-		rc = bt_check_rescan(c, &st);
-	else if (rc < 0)
-		rc = bt_exit_for_errno(rc);
-	if (rc)
+	if (!a->force && (rc = bt_check_rescan(c, &st)))
 		return rc;
-	if (st.differences || st.errors)
-		rc = bt_reconcile_all(c, &o, &st);
-	else
-		rc = bt_reconcile_covered(c, &p, &st);
+	/* Even when the report found nothing: files the journal says were
+	 * written are copied by the pass whatever their times say. */
+	rc = bt_reconcile_all(c, &o, &st);
 	if (rc < 0)
 		return rc == -ENOMEM ? BT_EXIT_INTERNAL : bt_exit_for_errno(rc);
 	/* changes made while unmounted are covered too */
