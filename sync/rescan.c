@@ -203,8 +203,10 @@ static int create(struct walk *w, const char *rel, const struct stat *st)
 		return rc;
 	}
 	fd = bt_open_beneath(w->srcfd, rel, O_PATH, 0);
+	if (changed_meanwhile(fd))
+		return 0; /* gone or replaced meanwhile */
 	if (fd < 0)
-		return fd == -ENOENT ? 0 : (diff(w, BT_DIFF_ERROR, rel, "%s", strerror(-fd)), 0);
+		return diff(w, BT_DIFF_ERROR, rel, "%s", strerror(-fd)), 0;
 	if (S_ISLNK(st->st_mode)) {
 		n = readlinkat(fd, "", target, sizeof(target) - 1);
 		rc = n < 0 ? -errno : 0;
