@@ -655,6 +655,19 @@ static int visit(struct dir_walk *d, const char *name, bool in_src, bool in_rem)
 	return rc;
 }
 
+/* The hash queue and both directories of one directory's visit. */
+static void dir_walk_free(struct dir_walk *d)
+{
+	for (size_t p = 0; p < d->npairs; p++)
+		free(d->pairs[p].rel);
+	free(d->pairs);
+	free(d->jobs);
+	if (d->sdir >= 0)
+		close(d->sdir);
+	if (d->rdir >= 0)
+		close(d->rdir);
+}
+
 static int walk_dir(struct walk *w, const char *rel)
 {
 	struct bt_listing sl, rl = { 0 };
@@ -696,40 +709,33 @@ static int walk_dir(struct walk *w, const char *rel)
 		rc = rc ? rc : hrc;
 	}
 out:
-	for (size_t p = 0; p < d.npairs; p++)
-		free(d.pairs[p].rel);
-	free(d.pairs);
-	free(d.jobs);
-	if (d.sdir >= 0)
-		close(d.sdir);
-	if (d.rdir >= 0)
-		close(d.rdir);
+	dir_walk_free(&d);
 	bt_listing_free(&sl);
 	bt_listing_free(&rl);
 	return rc;
+}
+
+static int rescan_root(struct walk *w, bool deep);
+
+/* What a walk remembered: the names of hard-linked files, the last diff. */
+static void walk_free(struct walk *w)
+{
+	for (size_t i = 0; i < w->nlinks; i++)
+		free(w->links[i].rel);
+	free(w->links);
+	free(w->last_diff);
 }
 
 int bt_rescan(struct bt_remote *r, int srcfd, const struct bt_rescan_opts *o,
 	      struct bt_rescan_stats *st)
 {
 	struct walk w = { .r = r, .srcfd = srcfd, .o = o, .st = st };
-	struct stat s, rs;
 	int rc;
 
 	memset(st, 0, sizeof(*st));
-	rc = walk_dir(&w, "");
-	/* The root's own metadata, after everything inside it. */
-	if (rc == 0 && fstat(srcfd, &s) == 0 && fstat(r->rootfd, &rs) == 0 &&
-	    meta_differs(&w, &(struct both){ srcfd, r->rootfd, NULL }, "", &s, &rs, true) &&
-	    o->repair) {
-		rc = bt_remote_set_meta(r, "", &s, srcfd, true);
-		st->repaired += rc == 0;
-	}
+	rc = rescan_root(&w, true);
 	progress(&w, true);
-	for (size_t i = 0; i < w.nlinks; i++)
-		free(w.links[i].rel);
-	free(w.links);
-	free(w.last_diff);
+	walk_free(&w);
 	return rc;
 }
 
@@ -775,10 +781,7 @@ int bt_rescan_dirs(struct bt_remote *r, int srcfd, char *const *rels, size_t n,
 			break;
 		}
 	}
-	for (size_t i = 0; i < w.nlinks; i++)
-		free(w.links[i].rel);
-	free(w.links);
-	free(w.last_diff);
+	walk_free(&w);
 	return rc;
 }
 
@@ -877,14 +880,7 @@ static int rescan_one(struct walk *w, const char *rel, bool deep)
 		if (rc == 0 && w->st->repaired != repaired)
 			rc = parent_times(w, &d);
 	}
-	for (size_t p = 0; p < d.npairs; p++)
-		free(d.pairs[p].rel);
-	free(d.pairs);
-	free(d.jobs);
-	if (d.sdir >= 0)
-		close(d.sdir);
-	if (d.rdir >= 0)
-		close(d.rdir);
+	dir_walk_free(&d);
 	free(parent);
 	return rc;
 }
@@ -949,8 +945,6 @@ int bt_rescan_names(struct bt_remote *r, int srcfd, char *const *rels, const boo
 			*failed_at = i;
 	}
 	progress(&w, true);
-	for (size_t i = 0; i < w.nlinks; i++)
-		free(w.links[i].rel);
-	free(w.links);
+	walk_free(&w);
 	return rc;
 }
