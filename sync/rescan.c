@@ -436,26 +436,31 @@ static int copy_content(struct walk *w, const char *rel, const struct stat *s,
 /* A name of a hard-linked file whose first name (first) was met before, in
  * this walk or, for a partial walk, outside it: the remote name must be a
  * link of the same inode. */
-static int compare_linked(struct walk *w, const char *rel, const char *first,
-			  const struct stat *s, const struct stat *r)
+static int compare_linked(struct dir_walk *d, const char *name, const char *rel,
+			  const char *first, const struct stat *s, const struct stat *r)
 {
+	struct walk *w = d->w;
 	struct stat fr;
-	int fd = bt_open_beneath(w->r->rootfd, first, O_PATH, 0), rc = 0;
+	int fd = bt_open_beneath(w->r->rootfd, first, O_PATH, 0);
 	bool linked = fd >= 0 && fstat(fd, &fr) == 0 && fr.st_ino == r->st_ino;
 
 	if (fd >= 0)
 		close(fd);
 	if (!linked) {
 		diff(w, BT_DIFF_CONTENT, rel, "not hard-linked to %s on the remote", first);
-		if (!w->o->repair)
-			return 0;
-		rc = recopy(w, rel, s);
+		return w->o->repair ? recopy(w, rel, s) : 0;
 	}
-	if (rc == 0 && must_copy(w, rel, s)) {
+	if (must_copy(w, rel, s)) {
 		diff(w, BT_DIFF_CONTENT, rel, "written since the remote copy was made");
-		rc = w->o->repair ? rewrite_linked(w, rel, s) : 0;
+		return w->o->repair ? rewrite_linked(w, rel, s) : 0;
 	}
-	return rc; /* else the first name was compared already */
+	/* The first name may lie outside a partial walk, never compared: the
+	 * inode's mode, owner and times are checked here too (a few stats). */
+	if (w->partial &&
+	    meta_differs(w, &(struct both){ d->sdir, d->rdir, name }, rel, s, r, false) &&
+	    w->o->repair)
+		return fix_meta(w, rel, s);
+	return 0;
 }
 
 static int compare_file(struct dir_walk *d, const char *name, const char *rel,
@@ -470,7 +475,7 @@ static int compare_file(struct dir_walk *d, const char *name, const char *rel,
 		first = first_link(w, s);
 	}
 	if (first && strcmp(first, rel))
-		return compare_linked(w, rel, first, s, r);
+		return compare_linked(d, name, rel, first, s, r);
 	remember_link(w, s, rel);
 	if (must_copy(w, rel, s)) {
 		diff(w, BT_DIFF_CONTENT, rel, "written since the remote copy was made");
