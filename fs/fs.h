@@ -135,6 +135,8 @@ struct bt_inode_more *bt_inode_more(struct bt_inode *in);
 /* jrec.c: recording mutations in the journal */
 bool jrec_refused(struct bt_fs *fs);
 void jrec_mark_rescan(struct bt_fs *fs, const char *why);
+/* The same; failure false logs a warning (a known limit, not an error). */
+void jrec_note_rescan(struct bt_fs *fs, const char *why, bool failure);
 /* Caller holds fs->ns_mu. Paths: malloc'd relative paths or NULL (error). */
 char *jrec_inode_path(struct bt_fs *fs, struct bt_inode *in);
 char *jrec_child_path(struct bt_fs *fs, struct bt_inode *parent, const char *name);

@@ -27,6 +27,11 @@ bool jrec_refused(struct bt_fs *fs)
 
 void jrec_mark_rescan(struct bt_fs *fs, const char *why)
 {
+	jrec_note_rescan(fs, why, true);
+}
+
+void jrec_note_rescan(struct bt_fs *fs, const char *why, bool failure)
+{
 	char path[PATH_MAX + 32];
 	int fd;
 
@@ -36,7 +41,10 @@ void jrec_mark_rescan(struct bt_fs *fs, const char *why)
 	if (access(path, F_OK) == 0)
 		return;
 	fs->rescan_marked = true;
-	bt_err("journal incomplete (%s): the next btsoot-sync will rescan", why);
+	if (failure)
+		bt_err("journal incomplete (%s): the next btsoot-sync will rescan", why);
+	else
+		bt_warn("journal incomplete (%s): the next btsoot-sync will rescan", why);
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		if (write(fd, why, strlen(why)) < 0)
@@ -143,9 +151,12 @@ int jrec_append(struct bt_fs *fs, int op, uint64_t ino, const char *path,
 	if (!path) {
 		char why[96];
 
-		snprintf(why, sizeof(why), "%s of inode %llu: the object has no name left",
+		/* Still linked under a name btsootfs never looked up (its
+		 * known names went away): a limit of following by name, not
+		 * a failure; the rescan finds the change. */
+		snprintf(why, sizeof(why), "%s of inode %llu: no name of it is known",
 			 bt_op_name(op), (unsigned long long)ino);
-		jrec_mark_rescan(fs, why);
+		jrec_note_rescan(fs, why, false);
 		return 0;
 	}
 	seq = bt_jw_append(fs->j, &r);

@@ -13,7 +13,7 @@
 setup
 # Paths deeper than PATH_MAX have no name the journal can hold: btsootfs
 # says so at error level and leaves NEEDS_RESCAN, so the sync rescans.
-EXPECT_DAEMON_ERRORS='journal incomplete \([a-z]+ of inode [0-9]+: the object has no name left\)'
+EXPECT_DAEMON_ERRORS='journal incomplete \([a-z]+ of inode [0-9]+: no name of it is known\)'
 DIFFTEST="$B/tests/integration/difftest"
 BARE="$W/bare"; mkdir "$BARE"
 chmod 755 "$W" # other users must reach both trees
