@@ -28,15 +28,20 @@ static void settle(struct bt_ctx *c)
 }
 
 /* BTSOOT_PAUSE_BEFORE_RECONCILE=FILE (or the older name
- * BTSOOT_PAUSE_BEFORE_OFFLINE_REPAIR): creates FILE once the pass has taken
- * its journal position and waits (up to a minute) until it is removed, so
- * a test can change the source exactly between that and the walk. */
+ * BTSOOT_PAUSE_BEFORE_OFFLINE_REPAIR): creates FILE once the first pass of
+ * the run has taken its journal position and waits (up to a minute) until
+ * it is removed, so a test can change the source exactly between that and
+ * the walk. */
 static void pause_for_tests(void)
 {
 	const char *f = getenv("BTSOOT_PAUSE_BEFORE_RECONCILE");
 	struct timespec pause = { 0, 20 * 1000000L };
+	static bool paused; /* once per run: the first pass is the one a test means */
 	int fd;
 
+	if (paused)
+		return;
+	paused = true;
 	if (!f || !*f)
 		f = getenv("BTSOOT_PAUSE_BEFORE_OFFLINE_REPAIR");
 	if (!f || !*f || (fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0)
