@@ -7,6 +7,7 @@
  * mount, so mounting over the source path itself works.
  */
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
@@ -377,6 +378,15 @@ static void stop_daemon(struct bt_fs *fs, const struct bt_block *b)
 		  lost ? "with an incomplete journal: next sync rescans" : "cleanly");
 }
 
+/* The kernel ended the connection (the mount was released): libfuse's
+ * unmount then only closes and frees. */
+static bool connection_gone(struct fuse_session *se)
+{
+	struct pollfd p = { .fd = fuse_session_fd(se) };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
 static int mount_and_serve(struct fuse_session *se, struct fuse_cmdline_opts *co,
 			   struct bt_fs *fs, const struct bt_block *b, int lockfd)
 {
@@ -410,8 +420,9 @@ static int mount_and_serve(struct fuse_session *se, struct fuse_cmdline_opts *co
 	rc = serve(se, co) < 0 ? BT_EXIT_IO : 0;
 	stop_daemon(fs, b);
 	/* As root libfuse unmounts by path: after an umount -l that would
-	 * take away whatever is mounted at the source now. */
-	if (bt_attach_check(fs) != 0)
+	 * take away whatever is mounted at the source now. It does not when
+	 * the connection is gone already (and then frees what it kept). */
+	if (bt_attach_check(fs) != 0 || connection_gone(se))
 		fuse_session_unmount(se);
 	return rc;
 }
