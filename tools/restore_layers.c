@@ -141,8 +141,11 @@ static bool next_record(struct log *lg, char *kind, const char **a, const char *
 	const char *f[3];
 
 	for (int i = 0; i < 3; i++) {
-		char *nul = memchr(lg->buf + lg->pos, '\0', lg->len - lg->pos);
+		char *nul;
 
+		if (lg->pos >= lg->len) /* also an empty log, which has no buffer */
+			return false;
+		nul = memchr(lg->buf + lg->pos, '\0', lg->len - lg->pos);
 		if (!nul)
 			return false;
 		f[i] = lg->buf + lg->pos;
