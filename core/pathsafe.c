@@ -272,6 +272,17 @@ char *bt_path_rename(const char *path, const char *from, const char *to,
 	return out;
 }
 
+bool bt_path_up(char *rel)
+{
+	char *slash;
+
+	if (!*rel)
+		return false;
+	slash = strrchr(rel, '/');
+	*(slash ? slash : rel) = '\0';
+	return true;
+}
+
 size_t bt_path_depth(const char *rel)
 {
 	size_t depth;

@@ -107,15 +107,9 @@ bool bt_recheck_covers(struct bt_recheck_set *s, const char *rel)
 	if (find(s, rel))
 		return true;
 	memcpy(key, rel, len + 1);
-	while (*key) {
-		char *slash = strrchr(key, '/');
-		struct bt_recheck_entry *e;
+	while (bt_path_up(key)) {
+		struct bt_recheck_entry *e = find(s, key);
 
-		if (slash)
-			*slash = '\0';
-		else
-			*key = '\0';
-		e = find(s, key);
 		if (e && (child || (e->flags & BT_RECHECK_DEEP)))
 			return true;
 		child = false;

@@ -76,19 +76,11 @@ static bool at_or_below(struct bt_raced *walked, const char *rel)
 	if (walked->all)
 		return true;
 	memcpy(key, rel, len + 1);
-	for (;;) {
-		char *slash;
-
+	do {
 		if (bt_raced_named(walked, key))
 			return true;
-		if (!*key)
-			return false;
-		slash = strrchr(key, '/');
-		if (slash)
-			*slash = '\0';
-		else
-			*key = '\0';
-	}
+	} while (bt_path_up(key));
+	return false;
 }
 
 /* A row after the pass's start: its names join the recheck set when it
@@ -140,7 +132,14 @@ static int store_set(struct bt_ctx *c, struct bt_recheck_set *s)
 	return rc;
 }
 
-/* The journal up to s_a is covered by the walk; the rest is next. */
+/* Where a pass over the live source began. */
+struct bt_pass {
+	int64_t s_a;     /* highest committed row, after btsootfs committed its queue */
+	int daemon_pid;  /* btsootfs then (0: none) */
+	int64_t mounts;  /* meta mount_gen then */
+	bool flagged;    /* <state>/NEEDS_RESCAN was there then */
+};
+
 static int64_t mounts(struct bt_ctx *c)
 {
 	int64_t v = 0;
@@ -196,7 +195,7 @@ static int journal_error(struct bt_ctx *c, int rc)
 	return rc;
 }
 
-int bt_reconcile_start(struct bt_ctx *c, struct bt_pass *p)
+static int pass_start(struct bt_ctx *c, struct bt_pass *p)
 {
 	char path[PATH_MAX + 32];
 	int rc;
@@ -209,8 +208,10 @@ int bt_reconcile_start(struct bt_ctx *c, struct bt_pass *p)
 	return rc < 0 ? journal_error(c, rc) : 0;
 }
 
-int bt_reconcile_covered(struct bt_ctx *c, const struct bt_pass *p,
-			 const struct bt_rescan_stats *st)
+/* After a bt_rescan that began after pass_start and left the remote equal
+ * to the source: the bookkeeping of rule 2 (reconcile.h). */
+static int pass_covered(struct bt_ctx *c, const struct bt_pass *p,
+			const struct bt_rescan_stats *st)
 {
 	struct bt_recheck_set keep = { 0 };
 	struct bt_raced all = { .all = true };
@@ -309,7 +310,7 @@ int bt_reconcile_all(struct bt_ctx *c, const struct bt_rescan_opts *o,
 	struct ino_set set = { 0 };
 	struct bt_rescan_opts wo = *o;
 	struct bt_pass p;
-	int rc = bt_reconcile_start(c, &p);
+	int rc = pass_start(c, &p);
 
 	if (rc < 0)
 		return rc;
@@ -329,7 +330,7 @@ int bt_reconcile_all(struct bt_ctx *c, const struct bt_rescan_opts *o,
 			 "stopped: %s", c->block.name, strerror(-rc));
 		return rc;
 	}
-	return bt_reconcile_covered(c, &p, st);
+	return pass_covered(c, &p, st);
 }
 
 static int64_t synced(struct bt_ctx *c)
@@ -380,16 +381,9 @@ static bool below_deep(struct bt_recheck_set *s, const char *rel)
 	char key[len + 1];
 
 	memcpy(key, rel, len + 1);
-	while (*key) {
-		char *slash = strrchr(key, '/');
-
-		if (slash)
-			*slash = '\0';
-		else
-			*key = '\0';
+	while (bt_path_up(key))
 		if (bt_recheck_flags(s, key) & BT_RECHECK_DEEP)
 			return true;
-	}
 	return false;
 }
 
@@ -426,18 +420,9 @@ static int keep_left(struct names *n, struct bt_recheck_set *keep)
 		unsigned flags;
 
 		memcpy(key, rel, len + 1);
-		for (;;) {
-			char *slash;
-
+		do
 			flags = bt_recheck_flags(n->set, key);
-			if (flags || !*key)
-				break;
-			slash = strrchr(key, '/');
-			if (slash)
-				*slash = '\0';
-			else
-				*key = '\0';
-		}
+		while (!flags && bt_path_up(key));
 		if (!flags) { /* not inside an entry */
 			memcpy(key, rel, len + 1);
 			flags = BT_RECHECK_DEEP;

@@ -32,29 +32,14 @@
 #include "rescan.h"
 
 /* The whole tree, repairing (o->repair must be set): bt_rescan inside the
- * window above. Rows up to the window's start are pruned, pending data
- * dropped, the recheck set replaced by the names of rows that raced the
- * walk, and the block marked as mirrored. 0 or -errno (c->err set). */
+ * window above, copying every file the covered rows or pending wrote.
+ * Rows up to the window's start are pruned, pending data dropped, the
+ * recheck set replaced by the names of rows that raced the walk, and the
+ * block marked as mirrored. The journal is marked clean (and needs_rescan
+ * cleared) only when the btsootfs that ran at the start, or none, ran
+ * throughout: one that died meanwhile lost rows. 0 or -errno (c->err set). */
 int bt_reconcile_all(struct bt_ctx *c, const struct bt_rescan_opts *o,
 		     struct bt_rescan_stats *st);
-
-/* Where a pass over the live source began. */
-struct bt_pass {
-	int64_t s_a;     /* highest committed row, after btsootfs committed its queue */
-	int daemon_pid;  /* btsootfs then (0: none) */
-	int64_t mounts;  /* meta mount_gen then */
-	bool flagged;    /* <state>/NEEDS_RESCAN was there then */
-};
-
-/* The same in steps, for a caller that walks itself: the window's start,
- * then, after a bt_rescan that began after it and left the remote equal to
- * the source, the bookkeeping. The journal is marked clean only when no
- * btsootfs ran at any time during the pass (one that died meanwhile lost
- * rows: its "mounted" stays, and the next sync compares everything again).
- * 0 or -errno (c->err set). */
-int bt_reconcile_start(struct bt_ctx *c, struct bt_pass *p);
-int bt_reconcile_covered(struct bt_ctx *c, const struct bt_pass *p,
-			 const struct bt_rescan_stats *st);
 
 /* btsootfs stopped without a clean unmount (the journal says mounted and
  * nobody holds daemon.lock): rows may be missing. */

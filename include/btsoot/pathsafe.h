@@ -66,6 +66,9 @@ bool bt_path_is_under(const char *path, const char *dir);
  * true. */
 char *bt_path_rename(const char *path, const char *from, const char *to,
 		     bool *moved);
+/* Cuts rel (in place) to its parent: "a/b" -> "a", "a" -> "". False, and
+ * rel unchanged, when rel is "" (the root has no parent). */
+bool bt_path_up(char *rel);
 /* Number of components ("" -> 0, "a/b" -> 2). */
 size_t bt_path_depth(const char *rel);
 
