@@ -327,7 +327,8 @@ int bt_reconcile_all(struct bt_ctx *c, const struct bt_rescan_opts *o,
 	free(set.v);
 	if (rc < 0) {
 		snprintf(c->err, sizeof(c->err), "comparing block '%s' with its source "
-			 "stopped: %s", c->block.name, strerror(-rc));
+			 "stopped%s%s: %s", c->block.name, st->stopped_at[0] ? " at " : "",
+			 st->stopped_at, strerror(-rc));
 		return rc;
 	}
 	return pass_covered(c, &p, st);
@@ -460,7 +461,8 @@ static int compare_names(struct bt_ctx *c, struct bt_recheck_set *set,
 	rc = bt_rescan_names(&c->remote, c->srcfd, names->v, deep, names->n, &o, st, &at);
 	if (rc < 0)
 		snprintf(c->err, sizeof(c->err), "comparing %s with the source: %s",
-			 *names->v[at] ? names->v[at] : ".", strerror(-rc));
+			 st->stopped_at[0] ? st->stopped_at : *names->v[at] ? names->v[at] : ".",
+			 strerror(-rc));
 	else if ((rc = keep_left(&arg, keep)) < 0)
 		journal_error(c, rc);
 	bt_strv_free(&arg.left);

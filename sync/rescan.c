@@ -209,11 +209,15 @@ static int create(struct walk *w, const char *rel, const struct stat *st)
 		return diff(w, BT_DIFF_ERROR, rel, "%s", strerror(-fd)), 0;
 	if (S_ISLNK(st->st_mode)) {
 		n = readlinkat(fd, "", target, sizeof(target) - 1);
-		rc = n < 0 ? -errno : 0;
-		if (n >= 0) {
-			target[n] = '\0';
-			rc = bt_remote_symlink(w->r, target, rel);
+		if (n < 0) {
+			/* ENOENT: the name holds no symlink any more (replaced
+			 * after the stat): its row will come, as above. */
+			rc = errno == ENOENT || errno == EINVAL ? 0 : -errno;
+			close(fd);
+			return rc;
 		}
+		target[n] = '\0';
+		rc = bt_remote_symlink(w->r, target, rel);
 	} else {
 		rc = bt_remote_mknod(w->r, rel, st->st_mode, st->st_rdev);
 	}
@@ -655,6 +659,8 @@ static int visit(struct dir_walk *d, const char *name, bool in_src, bool in_rem)
 	} else if (in_src) {
 		rc = compare(d, name, rel, &s, &r);
 	}
+	if (rc < 0 && !w->st->stopped_at[0])
+		bt_path_printable(rel, w->st->stopped_at, sizeof(w->st->stopped_at));
 	free(rel);
 	progress(w, false);
 	return rc;

@@ -80,6 +80,8 @@ struct bt_rescan_stats {
 	int64_t created;      /* entries a repair copies over (report mode:
 			       * also those inside new directories) */
 	int64_t left;         /* names left alone (opts.leave) */
+	char stopped_at[256]; /* an error that stopped the walk: the name it
+			       * met it at (printable, "" when none) */
 };
 
 const char *bt_diff_kind_name(enum bt_diff_kind kind);
