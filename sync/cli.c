@@ -98,8 +98,9 @@ int bt_cli_parse(struct bt_cli *c, int argc, char **argv,
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "%s: %s (see %s --help)\n", c->prog, optind == argc ?
-			"which block? give its name" : "give one block name only", c->prog);
+		fprintf(stderr, "%s: %s; usage: %s [options] <block> (see %s --help)\n", c->prog,
+			optind == argc ? "which block?" : "give one block name only", c->prog,
+			c->prog);
 		return BT_EXIT_USAGE;
 	}
 	c->block = argv[optind];

@@ -3,7 +3,7 @@
 # main job on a generated tree: mount btsootfs over the source, change things
 # (a directory rename, moves, deletions, edits), sync, verify, and print how
 # many bytes crossed to the remote against the tree's size.
-# Usage: sudo tools/demo.sh [BUILD_DIR]    (needs root and /dev/fuse)
+# Usage: tools/demo.sh [BUILD_DIR]    (as root, with /dev/fuse)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
