@@ -7,7 +7,7 @@
 # successful sync prints nothing, -v prints one summary, with singular
 # forms ("1 file"), and a failing one prints one line that says what to do;
 # after kill -9 of btsootfs the sync names the dead mount and how to
-# detach it; two restores in one second get two directories; an absolute
+# detach it, and the same for a dead remote mount; two restores in one second get two directories; an absolute
 # path inside the source restores, one outside is refused; the in-place
 # countdown writes no '\r' without a terminal; status shows sizes in
 # units, ages, and whether the last verify was quick; verify shows mtimes
@@ -111,6 +111,17 @@ expect_daemon_killed
 check 4 "umount -l $SRC" "sync on a dead btsootfs mount says to detach it" "$SYNC" t
 grep -q "is dead" <<<"$out" && pass "and that the mount is dead" || fail "dead mount message: $out"
 umount -l "$SRC"
+
+# --- a dead remote mount (a FUSE remote whose daemon died, like an sshfs
+# that lost its connection): exit 3 and what to do. The remote here is a
+# btsootfs of a second block over it, killed with -9.
+mkdir -p "$W/rr"
+"$BTSOOT" add r "$REM" "$W/rr" > /dev/null || fail "add r"
+"$BTSOOTFS" "$REM" "$REM" -o block=r -f 2>> "$W/remote-daemon.log" & rpid=$!
+for _ in $(seq 100); do grep -q " $REM fuse.btsootfs" /proc/mounts && break; sleep 0.1; done
+kill -9 $rpid; wait $rpid 2>/dev/null
+check 3 "its mount is dead: detach it with .umount -l." "sync onto a dead remote mount says to detach it" "$SYNC" t
+umount -l "$REM"
 
 # --- restore: unique default names, absolute paths, countdown
 mkdir -p "$SRC/photos/2019"; echo pic > "$SRC/photos/2019/p1"
