@@ -137,9 +137,45 @@ static int parse_line(struct bt_block *b, char *line, const char *where,
 	return -EINVAL;
 }
 
+/* The keys already read from a block file, with their lines: a key given
+ * twice is an error (which one would win is a guess a backup tool must not
+ * make). */
+struct seen_keys {
+	char key[16][32];
+	int line[16];
+	int n;
+};
+
+static int check_duplicate(struct seen_keys *k, const char *s, int lineno,
+			   const char *where, char *err, size_t errlen)
+{
+	char key[32];
+	const char *eq = strchr(s, '=');
+	size_t len = eq ? (size_t)(eq - s) : 0;
+
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	if (!eq || len >= sizeof(key))
+		return 0; /* parse_line names what is wrong with it */
+	memcpy(key, s, len);
+	key[len] = '\0';
+	for (int i = 0; i < k->n; i++)
+		if (!strcmp(k->key[i], key)) {
+			snprintf(err, errlen, "%s: key '%s' given again (first on line %d); "
+				 "keep one of them", where, key, k->line[i]);
+			return -EINVAL;
+		}
+	if (k->n < 16) {
+		memcpy(k->key[k->n], key, len + 1);
+		k->line[k->n++] = lineno;
+	}
+	return 0;
+}
+
 int bt_block_load(const struct bt_dirs *d, const char *name, struct bt_block *b,
 		  char *err, size_t errlen)
 {
+	struct seen_keys keys = { .n = 0 };
 	char line[PATH_MAX + 64], where[PATH_MAX + 32];
 	FILE *f;
 	int rc = 0, lineno = 0;
@@ -172,7 +208,8 @@ int bt_block_load(const struct bt_dirs *d, const char *name, struct bt_block *b,
 		if (*s == '\0' || *s == '#')
 			continue;
 		snprintf(where, sizeof(where), "%s:%d", b->conf_path, lineno);
-		rc = parse_line(b, s, where, err, errlen);
+		rc = check_duplicate(&keys, s, lineno, where, err, errlen);
+		rc = rc ? rc : parse_line(b, s, where, err, errlen);
 	}
 	fclose(f);
 	if (rc == 0 && (!b->source[0] || !b->remote[0])) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "btsoot/exitcodes.h"
+#include "btsoot/log.h"
 #include "btsoot/mounts.h"
 #include "btsoot/lockfile.h"
 #include "context.h"
@@ -66,13 +67,50 @@ static int open_journal(struct bt_ctx *c, int flags)
 	return BT_EXIT_JOURNAL;
 }
 
+/* A btsootfs killed with -9 leaves its mount behind, dead: every access
+ * fails with ENOTCONN. Opening the root for reading asks the daemon (an
+ * O_PATH open or a cached stat may not), so it finds that out at once. */
+static int source_alive(int srcfd)
+{
+	int fd = openat(srcfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+void bt_ctx_source_dead(struct bt_ctx *c)
+{
+	snprintf(c->err, sizeof(c->err),
+		 "the btsootfs mount of block '%s' at %s is dead (its daemon was killed: "
+		 "Transport endpoint is not connected): detach it with `umount -l %s` (or "
+		 "`fusermount3 -uz %s`), mount the block again, then sync (it reconciles "
+		 "by rescan)", c->block.name, c->block.source, c->block.source,
+		 c->block.source);
+}
+
+int bt_ctx_check_alive(struct bt_ctx *c)
+{
+	if (c->srcfd < 0 || source_alive(c->srcfd) != -ENOTCONN)
+		return BT_EXIT_OK;
+	bt_ctx_source_dead(c);
+	return BT_EXIT_SOURCE;
+}
+
 static int open_source(struct bt_ctx *c)
 {
+	int rc;
+
 	c->srcfd = open(c->block.source, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (c->srcfd >= 0)
+	rc = c->srcfd < 0 ? -errno : source_alive(c->srcfd);
+	if (rc == 0)
 		return 0;
-	snprintf(c->err, sizeof(c->err), "source %s of block '%s': %s", c->block.source,
-		 c->block.name, strerror(errno));
+	if (rc == -ENOTCONN)
+		bt_ctx_source_dead(c);
+	else
+		snprintf(c->err, sizeof(c->err), "source %s of block '%s': %s", c->block.source,
+			 c->block.name, strerror(-rc));
 	return BT_EXIT_SOURCE;
 }
 
@@ -223,4 +261,22 @@ int bt_exit_for_errno(int neg_errno)
 	default:
 		return BT_EXIT_IO;
 	}
+}
+
+void bt_ctx_say_remote_limits(struct bt_ctx *c)
+{
+	char now[512], said[512] = "";
+
+	if (!c->j || c->remote.rootfd < 0)
+		return;
+	bt_remote_limits(&c->remote, now, sizeof(now));
+	if (bt_meta_get(c->j, BT_META_REMOTE_LIMITS, said, sizeof(said)) == 0 &&
+	    !strcmp(said, now))
+		return;
+	if (bt_meta_set(c->j, BT_META_REMOTE_LIMITS, now) < 0)
+		return; /* said next run instead */
+	if (now[0])
+		bt_warn("block '%s': the remote filesystem %s: compared no finer than that (a "
+			"known limitation of this remote, not a difference; said once, `btsoot "
+			"status %s` shows it)", c->block.name, now, c->block.name);
 }

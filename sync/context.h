@@ -59,6 +59,17 @@ int bt_ctx_daemon_pid(const struct bt_ctx *c);
  * waits up to timeout_ms for meta flush_gen to change. 0, -ESRCH (no daemon)
  * or -ETIMEDOUT. */
 int bt_ctx_flush_daemon(struct bt_ctx *c, int timeout_ms);
+/* Says what the remote cannot keep (bt_remote_limits) once per block: the
+ * first run that finds it (a warning, so not under -q) records it in the
+ * journal meta remote_limits, and later runs say nothing while it stays
+ * the same; `btsoot status` shows it every time. Needs j and the remote. */
+void bt_ctx_say_remote_limits(struct bt_ctx *c);
+/* Sets err to what to do about a dead btsootfs mount at the source
+ * (ENOTCONN): detach it, mount again, sync. */
+void bt_ctx_source_dead(struct bt_ctx *c);
+/* After a failure: BT_EXIT_SOURCE with err set as above when the source's
+ * mount died meanwhile, else BT_EXIT_OK (err untouched). */
+int bt_ctx_check_alive(struct bt_ctx *c);
 /* Maps an -errno from a copy/remote call to BT_EXIT_IO / BT_EXIT_REMOTE / ... */
 int bt_exit_for_errno(int neg_errno);
 

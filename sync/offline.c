@@ -14,6 +14,7 @@
 #include "btsoot/exitcodes.h"
 #include "btsoot/fsclock.h"
 #include "btsoot/log.h"
+#include "btsoot/words.h"
 #include "btsoot/pathsafe.h"
 #include "listing.h"
 #include "offline.h"
@@ -208,10 +209,11 @@ int bt_offline_scan(struct bt_ctx *c, struct bt_offline *o, bool force, bool dry
 		return rc;
 	o->active = true;
 	if (dry_run)
-		printf("btsoot-sync: block '%s' (dry run): %zu directories changed while "
-		       "unmounted; %" PRId64 " differences, would delete %" PRId64 " and create %"
-		       PRId64 " entries\n", c->block.name, o->n, o->plan.differences,
-		       o->plan.doomed, o->plan.created);
+		printf("btsoot-sync: block '%s' (dry run): %zu %s changed while "
+		       "unmounted; %" PRId64 " %s, would delete %" PRId64 " and create %"
+		       PRId64 " %s\n", c->block.name, o->n, o->n == 1 ? "directory" : "directories",
+		       o->plan.differences, bt_plural(o->plan.differences, "difference", "differences"),
+		       o->plan.doomed, o->plan.created, bt_plural(o->plan.created, "entry", "entries"));
 	return refuse ? BT_EXIT_SAFETY : BT_EXIT_OK;
 }
 
@@ -242,8 +244,9 @@ int bt_offline_queue(struct bt_ctx *c, struct bt_offline *o)
 	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_OFFLINE_SINCE, next);
 	rc = rc ? rc : bt_journal_commit(c->j);
 	if (rc == 0 && o->plan.differences)
-		bt_notice("block '%s': %zu directories changed while unmounted; comparing them "
-			  "with the remote", c->block.name, o->n);
+		bt_notice("block '%s': %zu %s changed while unmounted; comparing %s "
+			  "with the remote", c->block.name, o->n,
+			  o->n == 1 ? "directory" : "directories", o->n == 1 ? "it" : "them");
 	if (rc == 0)
 		return BT_EXIT_OK;
 	bt_journal_rollback(c->j);

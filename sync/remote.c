@@ -95,6 +95,14 @@ static void clean_tmp(struct bt_remote *r)
 	closedir(d);
 }
 
+/* What to do about a remote that cannot be opened: a dead network mount
+ * (sshfs whose connection dropped, a killed FUSE daemon) answers ENOTCONN. */
+static const char *dead_mount_hint(int rc)
+{
+	return rc == -ENOTCONN ? "its mount is dead: detach it with `umount -l` and mount "
+				 "it again, then rerun" : "is it mounted?";
+}
+
 static int open_area(struct bt_remote *r, int flags, char *err, size_t errlen,
 		     const char *remote)
 {
@@ -112,8 +120,11 @@ static int open_area(struct bt_remote *r, int flags, char *err, size_t errlen,
 		return -ENODATA;
 	}
 	if (r->areafd < 0) {
-		snprintf(err, errlen, "remote %s/%s: %s", remote, BT_REMOTE_AREA,
-			 strerror(-r->areafd));
+		bool dead = r->areafd == -ENOTCONN;
+
+		snprintf(err, errlen, "remote %s/%s: %s%s%s%s", remote, BT_REMOTE_AREA,
+			 strerror(-r->areafd), dead ? " (" : "",
+			 dead ? dead_mount_hint(r->areafd) : "", dead ? ")" : "");
 		return r->areafd;
 	}
 	return 0;
@@ -133,8 +144,8 @@ int bt_remote_open(struct bt_remote *r, const struct bt_block *b, int flags,
 	r->rootfd = open(b->remote, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (r->rootfd < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "remote %s: %s (is it mounted?)", b->remote,
-			 strerror(errno));
+		snprintf(err, errlen, "remote %s: %s (%s)", b->remote, strerror(errno),
+			 dead_mount_hint(rc));
 		return rc;
 	}
 	rc = open_area(r, flags, err, errlen, b->remote);

@@ -22,8 +22,8 @@ int bt_retire_at(struct bt_remote *r, int pfd, const char *leaf, const char *rel
 /* Frees the ledger's memory (bt_remote_close). */
 void bt_remote_ledger_free(struct bt_remote *r);
 
-/* Finds how finely the remote keeps times and whether it keeps owners
- * (after .btsoot/tmp is open); says so once when it falls short. */
+/* Finds how finely the remote keeps times and whether it keeps owners and
+ * xattrs (after .btsoot/tmp is open); prints nothing (bt_remote_limits). */
 void bt_remote_probe(struct bt_remote *r); /* reads only */
 
 #endif

@@ -13,14 +13,21 @@
  * - as root, whether it keeps owners: `btsoot add` wrote the marker as
  *   root, so a marker owned by someone else means the remote maps owners
  *   (NFS root_squash, SMB uid=, sshfs as a user).
+ * - whether it holds extended attributes at all (listxattr of its root:
+ *   sshfs answers ENOTSUP);
  * - whether it is mounted nodev: then verify may open its files directly,
  *   with no O_PATH step (no device node there can be opened).
+ * Nothing here prints: bt_remote_limits() describes what falls short and
+ * the caller says it once per block (sync/context.c).
  * Comparisons then ask no more than the remote can hold, so such a remote
  * is not "different" in every file on every run (and not rewritten by
  * every repair).
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -58,12 +65,6 @@ static void probe_times(struct bt_remote *r, const struct stat *marker)
 	if (marker)
 		ns[n++] = bt_ts_ns(&marker->st_ctim);
 	r->time_gran_ns = n == 4 ? granularity(ns, n) : 1;
-	if (r->time_gran_ns > 1)
-		bt_warn("the remote filesystem keeps file times to %lld %s only: times are "
-			"compared to that precision (a known limitation of this remote, not a "
-			"difference)", (long long)(r->time_gran_ns % 1000000000 == 0
-				? r->time_gran_ns / 1000000000 : r->time_gran_ns),
-			r->time_gran_ns % 1000000000 == 0 ? "s" : "ns");
 }
 
 static void probe_owner(struct bt_remote *r, const struct stat *marker)
@@ -72,9 +73,37 @@ static void probe_owner(struct bt_remote *r, const struct stat *marker)
 		return;
 	r->no_owner = true;
 	r->warned_owner = true; /* the sync does not try (and fail) on every file */
-	bt_warn("the remote filesystem does not keep file owners (its marker is owned by "
-		"%u:%u): owners are not copied or compared (a known limitation of this remote, "
-		"not a difference)", marker->st_uid, marker->st_gid);
+	r->marker_uid = marker->st_uid;
+	r->marker_gid = marker->st_gid;
+}
+
+static void probe_xattrs(struct bt_remote *r)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", r->rootfd);
+	if (listxattr(proc, NULL, 0) < 0 && (errno == ENOTSUP || errno == ENOSYS)) {
+		r->no_xattr = true;
+		r->warned_xattr = true; /* said by bt_remote_limits' caller instead */
+	}
+}
+
+void bt_remote_limits(const struct bt_remote *r, char *buf, size_t len)
+{
+	int64_t g = r->time_gran_ns;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (g > 1)
+		n += (size_t)snprintf(buf + n, len - n, "keeps file times to %lld %s only",
+				      (long long)(g % 1000000000 == 0 ? g / 1000000000 : g),
+				      g % 1000000000 == 0 ? "s" : "ns");
+	if (r->no_owner && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "%sdoes not keep file owners (its "
+				      "marker is owned by %u:%u)", n ? ", " : "",
+				      r->marker_uid, r->marker_gid);
+	if (r->no_xattr && n < len)
+		snprintf(buf + n, len - n, "%scannot hold extended attributes", n ? ", " : "");
 }
 
 void bt_remote_probe(struct bt_remote *r)
@@ -85,6 +114,7 @@ void bt_remote_probe(struct bt_remote *r)
 
 	probe_times(r, have ? &st : NULL);
 	probe_owner(r, have ? &st : NULL);
+	probe_xattrs(r);
 	r->nodev = fstatvfs(r->rootfd, &sv) == 0 && (sv.f_flag & ST_NODEV);
 }
 

@@ -17,6 +17,7 @@
 #include "btsoot/exitcodes.h"
 #include "btsoot/fsclock.h"
 #include "btsoot/log.h"
+#include "btsoot/words.h"
 #include "config.h"
 #include "cli.h"
 #include "context.h"
@@ -29,25 +30,25 @@
 
 struct args {
 	struct bt_cli cli;
-	bool verbose;
+	bool verbose; /* = cli.verbose: every difference a rescan fixes, every planned op */
 	bool dry_run; /* print the plan, change nothing */
 	bool force;   /* past the empty-source and mass-deletion checks */
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: btsoot-sync [--config-dir DIR] [--state-dir DIR] [-v] [-q] "
-		   "[-n|--dry-run] [--force] <block>\n"
-		   "Replays the block's journal onto its remote (see btsoot-sync(8)).\n");
+	fprintf(f, "usage: btsoot-sync [-v|--verbose] [-q|--quiet] [-n|--dry-run] [--force]\n"
+		   "                   [--config-dir DIR] [--state-dir DIR] <block>\n"
+		   "       btsoot-sync -h|--help | --version\n"
+		   "Replays the block's journal onto its remote. Silent on success unless\n"
+		   "-v or on a terminal; -q: errors only. Exit codes: btsoot-sync(8).\n");
 }
 
 static bool sync_opt(int ch, const char *arg, void *ctx)
 {
 	struct args *a = ctx;
 
-	if (ch == 'v')
-		a->verbose = true;
-	else if (ch == 'n')
+	if (ch == 'n')
 		a->dry_run = true;
 	else if (ch == 'F')
 		a->force = true;
@@ -59,14 +60,17 @@ static bool sync_opt(int ch, const char *arg, void *ctx)
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option extra[] = {
-		{ "verbose", no_argument, NULL, 'v' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'F' },
 		{ 0 }
 	};
 
+	int rc;
+
 	a->cli = (struct bt_cli){ .prog = "btsoot-sync", .usage = usage };
-	return bt_cli_parse(&a->cli, argc, argv, extra, "vn", sync_opt, a);
+	rc = bt_cli_parse(&a->cli, argc, argv, extra, "n", sync_opt, a);
+	a->verbose = a->cli.verbose;
+	return rc;
 }
 
 static int find_root(const char *path, unsigned flags, void *arg)
@@ -106,8 +110,11 @@ static const char *rescan_reason(struct bt_ctx *c)
 static void print_diff(void *arg, enum bt_diff_kind kind, const char *rel,
 		       const char *detail)
 {
+	char d[256];
+
 	if (*(bool *)arg)
-		fprintf(stderr, "btsoot-sync: %s %s %s\n", bt_diff_kind_name(kind), rel, detail);
+		fprintf(stderr, "btsoot-sync: %s %s %s\n", bt_diff_kind_name(kind), rel,
+			bt_cli_diff_detail(kind, detail, d, sizeof(d)));
 }
 
 /* Full mirror by rescan, after a report-only pass that refuses a repair
@@ -116,7 +123,7 @@ static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 {
 	struct bt_rescan_opts o = {
 		.mode = BT_CMP_QUICK, .repair = true,
-		.progress = !a->cli.quiet && (a->verbose || isatty(2)),
+		.progress = !a->cli.quiet && isatty(2), /* never into a log or a mail */
 		.on_diff = print_diff, .arg = &a->verbose,
 	};
 	struct bt_rescan_stats st = { .differences = 1 };
@@ -137,8 +144,9 @@ static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 	/* changes made while unmounted are covered too */
 	bt_offline_covered(c, &began, daemon_pid);
 	if (!a->cli.quiet)
-		bt_notice("block '%s': rescan saw %" PRId64 " entries, fixed %" PRId64
-			  " differences", c->block.name, st.entries, st.repaired);
+		bt_notice("block '%s': rescan saw %" PRId64 " %s, fixed %" PRId64 " %s",
+			  c->block.name, st.entries, bt_plural(st.entries, "entry", "entries"),
+			  st.repaired, bt_plural(st.repaired, "difference", "differences"));
 	return BT_EXIT_OK;
 }
 
@@ -185,10 +193,12 @@ static int reconcile_rounds(struct bt_ctx *c, struct args *a, struct bt_replay_s
 		return rc == -ENOMEM ? BT_EXIT_INTERNAL : bt_exit_for_errno(rc);
 	if (fixed && !a->cli.quiet)
 		bt_notice("block '%s': compared names the journal could not vouch for; fixed %"
-			  PRId64 " differences", c->block.name, fixed);
+			  PRId64 " %s", c->block.name, fixed,
+			  bt_plural(fixed, "difference", "differences"));
 	if (left)
-		bt_notice("block '%s': %zu names kept changing during this sync; the next "
-			  "sync compares them", c->block.name, left);
+		bt_notice("block '%s': %zu %s changing during this sync; the next "
+			  "sync compares %s", c->block.name, left,
+			  left == 1 ? "name kept" : "names kept", left == 1 ? "it" : "them");
 	return BT_EXIT_OK;
 }
 
@@ -221,10 +231,11 @@ static int dry_rescan(struct bt_ctx *c, struct args *a, const char *why)
 			 c->block.name, strerror(-rc));
 		return bt_exit_for_errno(rc);
 	}
-	printf("btsoot-sync: block '%s' (dry run): %" PRId64 " entries compared, %" PRId64
-	       " differences would be fixed, %" PRId64 " of %" PRId64 " remote entries "
-	       "deleted\n", c->block.name, st.entries, st.differences, st.doomed,
-	       st.remote_entries);
+	printf("btsoot-sync: block '%s' (dry run): %" PRId64 " %s compared, %" PRId64
+	       " %s would be fixed, %" PRId64 " of %" PRId64 " remote %s deleted\n",
+	       c->block.name, st.entries, bt_plural(st.entries, "entry", "entries"),
+	       st.differences, bt_plural(st.differences, "difference", "differences"),
+	       st.doomed, st.remote_entries, bt_plural(st.remote_entries, "entry", "entries"));
 	return BT_EXIT_OK;
 }
 
@@ -241,8 +252,9 @@ static void dry_recheck(struct bt_ctx *c)
 	size_t n = 0;
 
 	if (bt_recheck_read(c->j, count_one, &n) == 0 && n)
-		printf("btsoot-sync: block '%s' (dry run): %zu names would be compared with the "
-		       "source (the journal's rows no longer vouch for them)\n", c->block.name, n);
+		printf("btsoot-sync: block '%s' (dry run): %zu %s would be compared with the "
+		       "source (the journal's rows no longer vouch for %s)\n", c->block.name, n,
+		       n == 1 ? "name" : "names", n == 1 ? "it" : "them");
 }
 
 /* The journal's rows up to now, then what changed while unmounted. */
@@ -318,12 +330,15 @@ static int sync_block(struct bt_ctx *c, struct args *a)
 	if (rc < 0)
 		bt_warn("block '%s': pruning the trash: %s", c->block.name, strerror(-rc));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (!a->cli.quiet)
-		printf("btsoot-sync: block '%s': %" PRId64 " rows replayed (%" PRId64
-		       " compacted away), %" PRId64 " files copied, %" PRId64
-		       " bytes written to the remote in %.2f s\n",
-		       c->block.name, st.rows, st.dropped, c->remote.st.files_written,
+	if (bt_cli_chatty(&a->cli))
+		printf("btsoot-sync: block '%s': %" PRId64 " %s replayed (%" PRId64
+		       " compacted away), %" PRId64 " %s copied, %" PRId64
+		       " %s written to the remote in %.2f s\n",
+		       c->block.name, st.rows, bt_plural(st.rows, "row", "rows"), st.dropped,
+		       c->remote.st.files_written,
+		       bt_plural(c->remote.st.files_written, "file", "files"),
 		       c->remote.st.bytes_written,
+		       bt_plural(c->remote.st.bytes_written, "byte", "bytes"),
 		       (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return BT_EXIT_OK;
 }
@@ -338,10 +353,7 @@ int main(int argc, char **argv)
 	rc = parse_args(argc, argv, &a);
 	if (rc)
 		return rc;
-	if (a.cli.quiet)
-		bt_log_init("btsoot-sync", BT_LOG_WARNING);
-	if (getenv("BTSOOT_DEBUG")) /* a trace of every replay decision */
-		bt_log_init("btsoot-sync", BT_LOG_DEBUG);
+	bt_cli_log_init(&a.cli);
 	rc = bt_ctx_open(&c, &a.cli.dirs, a.cli.block,
 			 BT_CTX_LOCK | BT_CTX_JOURNAL | BT_CTX_RECOVER | BT_CTX_REMOTE |
 			 BT_CTX_SOURCE);
@@ -349,6 +361,7 @@ int main(int argc, char **argv)
 		bt_err("%s", c.err);
 		return rc;
 	}
+	bt_ctx_say_remote_limits(&c);
 	rc = sync_block(&c, &a);
 	/* A corrupt row found on the way: the journal is set aside (never
 	 * deleted) and the block reconciles by rescan, in this same run. */
@@ -357,8 +370,10 @@ int main(int argc, char **argv)
 		rc = bt_ctx_replace_journal(&c);
 		rc = rc ? rc : sync_block(&c, &a);
 	}
+	if (rc && rc != BT_EXIT_SAFETY && bt_ctx_check_alive(&c))
+		rc = BT_EXIT_SOURCE; /* its daemon was killed during this sync */
 	if (rc)
-		bt_err("%s", c.err[0] ? c.err : "sync failed");
+		bt_err("%s", c.err[0] ? c.err : "sync failed; rerun it (add -v to see each step)");
 	bt_ctx_close(&c);
 	return rc;
 }

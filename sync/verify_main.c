@@ -16,6 +16,7 @@
 #include "btsoot/fsclock.h"
 #include "btsoot/log.h"
 #include "btsoot/pathsafe.h"
+#include "btsoot/words.h"
 #include "config.h"
 #include "cli.h"
 #include "context.h"
@@ -32,8 +33,10 @@ struct args {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: btsoot-verify [--repair [--force]] [--quick] [-j N] [-q] "
-		   "[--config-dir DIR] [--state-dir DIR] <block>\n"
+	fprintf(f, "usage: btsoot-verify [--repair [--force]] [--quick] [-j|--jobs N] [-v|--verbose]\n"
+		   "                     [-q|--quiet] [--config-dir DIR] [--state-dir DIR] <block>\n"
+		   "       btsoot-verify -h|--help | --version\n"
+		   "Prints one line per difference; the summary with -v or on a terminal.\n"
 		   "Exit: 0 equal, 1 different, 2 and up errors (see btsoot-verify(8)).\n");
 }
 
@@ -48,7 +51,7 @@ static bool verify_opt(int ch, const char *arg, void *ctx)
 	else if (ch == 'F')
 		a->force = true;
 	else if (ch == 'j')
-		a->threads = atoi(arg);
+		return bt_cli_count(&a->cli, "-j/--jobs", arg, 1, 1024, &a->threads) == 0;
 	else
 		return false;
 	return true;
@@ -68,7 +71,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	a->cli = (struct bt_cli){ .prog = "btsoot-verify", .usage = usage };
 	rc = bt_cli_parse(&a->cli, argc, argv, extra, "j:", verify_opt, a);
 	if (rc == 0 && a->force && !a->repair) {
-		bt_err("--force only applies to --repair");
+		bt_err("--force only applies to --repair: add --repair, or leave --force out");
 		rc = BT_EXIT_USAGE;
 	}
 	return rc;
@@ -77,10 +80,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 static void print_diff(void *arg, enum bt_diff_kind kind, const char *rel,
 		       const char *detail)
 {
-	char p[1024];
+	char p[1024], d[256];
 
+	(void)arg;
 	printf("%s %s%s%s\n", bt_diff_kind_name(kind),
-	       bt_path_printable(*rel ? rel : ".", p, sizeof(p)), *detail ? ": " : "", detail);
+	       bt_path_printable(*rel ? rel : ".", p, sizeof(p)), *detail ? ": " : "",
+	       bt_cli_diff_detail(kind, detail, d, sizeof(d)));
 }
 
 /* A repair changes the remote from the live source: the journal must then
@@ -117,15 +122,18 @@ int main(int argc, char **argv)
 	struct bt_rescan_opts o;
 	struct timespec t0, t1;
 	struct bt_ctx c;
-	char result[64];
+	char result[64], size[32];
 	int rc;
 
 	bt_log_init("btsoot-verify", BT_LOG_NOTICE);
 	rc = parse_args(argc, argv, &a);
 	if (rc)
 		return rc;
+	bt_cli_log_init(&a.cli);
 	rc = bt_ctx_open(&c, &a.cli.dirs, a.cli.block, BT_CTX_JOURNAL | BT_CTX_RECOVER | BT_CTX_REMOTE |
 			 BT_CTX_SOURCE | BT_CTX_LOCK); /* opening the remote empties .btsoot/tmp */
+	if (rc == 0)
+		bt_ctx_say_remote_limits(&c);
 	/* A repair deletes from the remote: never against an unmounted or
 	 * emptied source, nor more of it than the sync would. */
 	if (rc == 0 && a.repair)
@@ -147,27 +155,41 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fflush(stdout);
 	if (rc < 0) {
-		snprintf(result, sizeof(result), "error: %s", strerror(-rc));
-		bt_err("block '%s': verify stopped: %s", a.cli.block, strerror(-rc));
+		int err = -rc;
+
+		snprintf(result, sizeof(result), "error: %s", strerror(err));
 		rc = a.repair && refused(rc) ? BT_EXIT_DIFFERENT : bt_exit_for_errno(rc);
+		if (bt_ctx_check_alive(&c)) {
+			rc = BT_EXIT_SOURCE;
+			bt_err("%s", c.err);
+		} else {
+			bt_err("block '%s': verify stopped: %s; rerun it once that is fixed",
+			       a.cli.block, strerror(err));
+		}
 	} else {
 		int64_t left = st.differences + st.errors - (a.repair ? st.repaired : 0);
 
 		if (st.differences + st.errors == 0)
 			snprintf(result, sizeof(result), "equal");
 		else
-			snprintf(result, sizeof(result), "%" PRId64 " differences%s",
-				 st.differences + st.errors, a.repair ? " (repaired)" : "");
+			snprintf(result, sizeof(result), "%" PRId64 " %s%s",
+				 st.differences + st.errors,
+				 bt_plural(st.differences + st.errors, "difference", "differences"),
+				 a.repair ? " (repaired)" : "");
 		rc = left > 0 ? BT_EXIT_DIFFERENT : BT_EXIT_OK;
 		if (st.errors && a.repair)
 			rc = BT_EXIT_IO;
 	}
 	bt_meta_set_i64(c.j, BT_META_LAST_VERIFY, (int64_t)time(NULL));
 	bt_meta_set(c.j, BT_META_LAST_VERIFY_RESULT, result);
-	if (!a.cli.quiet)
-		fprintf(stderr, "btsoot-verify: block '%s': %" PRId64 " entries, %" PRId64
-			" bytes hashed, %" PRId64 " differences (%" PRId64 " repaired) in %.2f s\n",
-			a.cli.block, st.entries, st.hashed_bytes, st.differences + st.errors,
+	bt_meta_set(c.j, BT_META_LAST_VERIFY_MODE, a.quick ? (a.repair ? "quick repair" : "quick")
+						      : (a.repair ? "full repair" : "full"));
+	if (bt_cli_chatty(&a.cli))
+		fprintf(stderr, "btsoot-verify: block '%s': %" PRId64 " %s, %s hashed, %" PRId64
+			" %s (%" PRId64 " repaired) in %.2f s\n", a.cli.block, st.entries,
+			bt_plural(st.entries, "entry", "entries"),
+			bt_fmt_bytes(st.hashed_bytes, size, sizeof(size)), st.differences + st.errors,
+			bt_plural(st.differences + st.errors, "difference", "differences"),
 			st.repaired,
 			(double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	bt_ctx_close(&c);

@@ -21,6 +21,8 @@
 #include "btsoot/log.h"
 #include "btsoot/pathsafe.h"
 #include "btsoot/remote.h"
+#include "btsoot/words.h"
+#include "btsoot/cliopts.h"
 #include "config.h"
 #include "context.h"
 #include "rescan.h"
@@ -28,26 +30,11 @@
 
 int bt_cmd_restore(const struct bt_dirs *d, int argc, char **argv);
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: btsoot [--config-dir DIR] [--state-dir DIR] <command> ...\n"
-		"  add [--adopt] <block> <source> <remote>\n"
-		"                                  define a block and mark its remote (--adopt:\n"
-		"                                  the remote already holds a mirror of source)\n"
-		"  list                            list blocks\n"
-		"  status <block>                  pending changes, last sync and verify\n"
-		"  remove <block> [--purge-state]  forget a block (never touches data)\n"
-		"  init-remote <block> [--force]   adopt a replaced or existing remote on purpose\n"
-		"  restore <block> [path] [--to DIR | --in-place [--override]]\n"
-		"          [--as-of YYYY-mm-dd[THH:MM:SS]]  copy back from the remote\n");
-}
-
 static int need_args(int argc, int want, const char *cmd)
 {
 	if (argc == want)
 		return 0;
-	bt_err("usage: btsoot %s (see btsoot -h)", cmd);
+	bt_err("usage: btsoot %s (see btsoot %.*s --help)", cmd, (int)strcspn(cmd, " "), cmd);
 	return BT_EXIT_USAGE;
 }
 
@@ -215,29 +202,78 @@ static int cmd_list(const struct bt_dirs *d, int argc, char **argv)
 	return 0;
 }
 
-static void print_time(const char *label, struct bt_journal *j, const char *key,
-		       const char *extra_key)
+/* "2026-12-04 03:15:02 CET (3 h ago)", or "never". */
+static char *when(struct bt_journal *j, const char *key, time_t now, char *buf, size_t len)
 {
-	char extra[128] = "", when[64] = "never";
+	char at[64], age[48];
 	int64_t t;
 
-	if (bt_meta_get_i64(j, key, &t) == 0 && t > 0) {
-		time_t tt = (time_t)t;
-
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&tt));
+	if (bt_meta_get_i64(j, key, &t) < 0 || t <= 0) {
+		snprintf(buf, len, "never");
+		return buf;
 	}
-	if (extra_key)
-		bt_meta_get(j, extra_key, extra, sizeof(extra));
-	printf("%-14s %s%s%s\n", label, when, *extra ? ", " : "", extra);
+	snprintf(buf, len, "%s (%s)", bt_fmt_local((time_t)t, at, sizeof(at)),
+		 bt_fmt_age((time_t)t, now, age, sizeof(age)));
+	return buf;
+}
+
+static void status_mount(struct bt_journal *j, const struct bt_block *b)
+{
+	char path[PATH_MAX + 32], state[32] = "";
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/daemon.lock", b->state);
+	pid = bt_lock_holder(path);
+	bt_meta_get(j, BT_META_STATE, state, sizeof(state));
+	if (pid > 0 || pid == -EAGAIN)
+		printf("%-14s mounted (pid %d)\n", "btsootfs", (int)pid);
+	else if (!strcmp(state, "mounted"))
+		printf("%-14s stopped uncleanly: the next sync rescans\n", "btsootfs");
+	else
+		printf("%-14s not mounted\n", "btsootfs");
+}
+
+static void status_notes(struct bt_journal *j, const struct bt_block *b)
+{
+	char path[PATH_MAX + 32], limits[512] = "";
+	int64_t v = 0;
+
+	if (bt_meta_get_i64(j, BT_META_FIRST_SYNC, &v) < 0 || v != 1)
+		printf("%-14s first sync not done yet\n", "note");
+	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", b->state);
+	if ((bt_meta_get_i64(j, BT_META_NEEDS_RESCAN, &v) == 0 && v == 1) ||
+	    access(path, F_OK) == 0)
+		printf("%-14s needs a rescan (done by the next sync)\n", "note");
+	if (bt_meta_get(j, BT_META_REMOTE_LIMITS, limits, sizeof(limits)) == 0 && limits[0])
+		printf("%-14s the remote filesystem %s (compared no finer than that)\n",
+		       "remote keeps", limits);
+}
+
+static void status_times(struct bt_journal *j)
+{
+	char buf[128], size[32], result[128] = "", mode[32] = "";
+	time_t now = time(NULL);
+	int64_t v = 0;
+
+	printf("%-14s %s\n", "last sync", when(j, BT_META_LAST_SYNC, now, buf, sizeof(buf)));
+	if (bt_meta_get_i64(j, BT_META_LAST_SYNC_BYTES, &v) == 0)
+		printf("%-14s %s\n", "  written", bt_fmt_bytes(v, size, sizeof(size)));
+	printf("%-14s %s\n", "last verify", when(j, BT_META_LAST_VERIFY, now, buf, sizeof(buf)));
+	if (bt_meta_get(j, BT_META_LAST_VERIFY_RESULT, result, sizeof(result)) == 0 && *result) {
+		bool known = bt_meta_get(j, BT_META_LAST_VERIFY_MODE, mode, sizeof(mode)) == 0;
+
+		printf("%-14s %s, %s\n", "  result", result, !known ? "full or quick: not recorded"
+		       : !strncmp(mode, "quick", 5) ? "quick (metadata only, no hashing)"
+		       : "full (contents hashed)");
+	}
 }
 
 static int cmd_status(const struct bt_dirs *d, int argc, char **argv)
 {
-	char path[PATH_MAX + 32], state[32] = "", buf[64];
+	char size[32];
 	struct bt_journal *j;
 	struct bt_block b;
-	int64_t synced = 0, ops = 0, bytes = 0, v = 0;
-	pid_t pid;
+	int64_t synced = 0, ops = 0, bytes = 0;
 	int rc;
 
 	if ((rc = need_args(argc, 2, "status <block>")) || (rc = load(d, argv[1], &b)))
@@ -251,29 +287,20 @@ static int cmd_status(const struct bt_dirs *d, int argc, char **argv)
 					"aside and rescans" : strerror(-rc));
 		return rc == -ENOENT ? 0 : BT_EXIT_JOURNAL;
 	}
-	snprintf(path, sizeof(path), "%s/daemon.lock", b.state);
-	pid = bt_lock_holder(path);
-	bt_meta_get(j, BT_META_STATE, state, sizeof(state));
-	if (pid > 0 || pid == -EAGAIN)
-		printf("%-14s mounted (pid %d)\n", "btsootfs", (int)pid);
-	else if (!strcmp(state, "mounted"))
-		printf("%-14s stopped uncleanly: the next sync rescans\n", "btsootfs");
-	else
-		printf("%-14s not mounted\n", "btsootfs");
+	status_mount(j, &b);
 	bt_meta_get_i64(j, BT_META_SYNCED_SEQ, &synced);
 	bt_journal_stats(j, synced, &ops, &bytes);
-	printf("%-14s %" PRId64 " operations, %" PRId64 " bytes written\n", "pending", ops, bytes);
-	snprintf(buf, sizeof(buf), "%s", "");
-	if (bt_meta_get_i64(j, BT_META_FIRST_SYNC, &v) < 0 || v != 1)
-		printf("%-14s first sync not done yet\n", "note");
-	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", b.state);
-	if ((bt_meta_get_i64(j, BT_META_NEEDS_RESCAN, &v) == 0 && v == 1) ||
-	    access(path, F_OK) == 0)
-		printf("%-14s needs a rescan (done by the next sync)\n", "note");
-	print_time("last sync", j, BT_META_LAST_SYNC, NULL);
-	if (bt_meta_get_i64(j, BT_META_LAST_SYNC_BYTES, &v) == 0)
-		printf("%-14s %" PRId64 " bytes\n", "  written", v);
-	print_time("last verify", j, BT_META_LAST_VERIFY, BT_META_LAST_VERIFY_RESULT);
+	/* the exact count too, for scripts until status has a --json */
+	if (bytes < 1024)
+		printf("%-14s %" PRId64 " %s, %" PRId64 " %s to write\n", "pending", ops,
+		       bt_plural(ops, "operation", "operations"), bytes,
+		       bt_plural(bytes, "byte", "bytes"));
+	else
+		printf("%-14s %" PRId64 " %s, %s to write (%" PRId64 " bytes)\n", "pending", ops,
+		       bt_plural(ops, "operation", "operations"),
+		       bt_fmt_bytes(bytes, size, sizeof(size)), bytes);
+	status_notes(j, &b);
+	status_times(j);
 	bt_journal_close(j);
 	return 0;
 }
@@ -362,7 +389,95 @@ static int cmd_init_remote(const struct bt_dirs *d, int argc, char **argv)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* A subcommand, its usage line and its options ("=" at the end: takes a value). */
+struct command {
+	const char *name;
+	int (*run)(const struct bt_dirs *d, int argc, char **argv);
+	const char *usage, *what;
+	const char *opts[5];
+};
+
+static const struct command commands[] = {
+	{ "add", cmd_add, "add [--adopt] <block> <source> <remote>",
+	  "define a block and mark its remote (--adopt: the remote already holds a "
+	  "mirror of source)", { "--adopt" } },
+	{ "list", cmd_list, "list", "list blocks", { NULL } },
+	{ "status", cmd_status, "status <block>",
+	  "mounted or not, pending changes, last sync and verify, what the remote cannot keep",
+	  { NULL } },
+	{ "remove", cmd_remove, "remove <block> [--purge-state]",
+	  "forget a block (never touches data)", { "--purge-state" } },
+	{ "init-remote", cmd_init_remote, "init-remote <block> [--force]",
+	  "adopt a replaced or existing remote on purpose", { "--force" } },
+	{ "restore", bt_cmd_restore,
+	  "restore <block> [path] [--to DIR | --in-place [--override]] "
+	  "[--as-of YYYY-mm-dd[THH:MM:SS]]",
+	  "copy back from the remote (path: relative to the block, or absolute inside its "
+	  "source)", { "--to=", "--as-of=", "--in-place", "--override" } },
+};
+
+/* -1: not an option of cmd; 0: a flag; 1: takes the next argument. */
+static int command_opt(const struct command *cmd, const char *arg)
+{
+	for (size_t i = 0; i < sizeof(cmd->opts) / sizeof(cmd->opts[0]) && cmd->opts[i]; i++) {
+		size_t n = strlen(cmd->opts[i]);
+		bool val = cmd->opts[i][n - 1] == '=';
+
+		if (!strncmp(arg, cmd->opts[i], n - val) && arg[n - val] == '\0')
+			return val;
+	}
+	return -1;
+}
+
+/* Every subcommand takes -h/--help; an option it does not know is named
+ * (not taken for a block name or a path). Options are never abbreviated. */
+static int check_command_args(const struct command *cmd, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		int k;
+
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("usage: btsoot %s\n  %s (see btsoot(1))\n", cmd->usage, cmd->what);
+			exit(0);
+		}
+		if (argv[i][0] != '-' || !argv[i][1])
+			continue;
+		k = command_opt(cmd, argv[i]);
+		if (k < 0) {
+			bt_err("%s: unknown option '%s' (options are never abbreviated); usage: "
+			       "btsoot %s", cmd->name, argv[i], cmd->usage);
+			return BT_EXIT_USAGE;
+		}
+		i += k;
+	}
+	return 0;
+}
+
+static int run_command(const struct bt_dirs *d, int argc, char **argv)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		int rc;
+
+		if (strcmp(argv[0], commands[i].name))
+			continue;
+		rc = check_command_args(&commands[i], argc, argv);
+		return rc ? rc : commands[i].run(d, argc, argv);
+	}
+	bt_err("unknown command '%s' (see btsoot --help)", argv[0]);
+	return BT_EXIT_USAGE;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: btsoot [--config-dir DIR] [--state-dir DIR] <command> ...\n"
+		   "       btsoot -h|--help | --version | <command> -h|--help\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s\n      %s\n", commands[i].usage, commands[i].what);
+	fprintf(f, "Exit codes: btsoot(1).\n");
+}
+
+/* The options before the command; one line for a bad one. */
+static int global_opts(int argc, char **argv, struct bt_dirs *d)
 {
 	static const struct option longopts[] = {
 		{ "config-dir", required_argument, NULL, 'C' },
@@ -371,45 +486,51 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
-	struct bt_dirs d;
-	int ch;
+	int ch, bad = 0;
 
-	bt_log_init("btsoot", BT_LOG_NOTICE);
-	bt_dirs_default(&d);
-	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	if (bt_cli_exact(argc, argv, "+:h", longopts, &bad) < 0) {
+		const char *meant = bt_cli_completion(argv[bad], longopts);
+
+		bt_err("unknown option '%s'%s%s%s (long options are never abbreviated; see "
+		       "btsoot --help)", argv[bad], meant ? ": did you mean --" : "",
+		       meant ? meant : "", meant ? "?" : "");
+		return BT_EXIT_USAGE;
+	}
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
 		if (ch == 'C')
-			snprintf(d.config_dir, sizeof(d.config_dir), "%s", optarg);
+			snprintf(d->config_dir, sizeof(d->config_dir), "%s", optarg);
 		else if (ch == 'S')
-			snprintf(d.state_dir, sizeof(d.state_dir), "%s", optarg);
+			snprintf(d->state_dir, sizeof(d->state_dir), "%s", optarg);
 		else if (ch == 'h') {
 			usage(stdout);
-			return 0;
+			exit(0);
 		} else if (ch == 'V') {
 			printf("btsoot %s\n", BTSOOT_VERSION);
-			return 0;
+			exit(0);
 		} else {
-			usage(stderr);
+			bt_err("%s '%s' (see btsoot --help)", ch == ':' ? "option needs a value:"
+			       : "unknown option", argv[optind - 1]);
 			return BT_EXIT_USAGE;
 		}
 	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bt_dirs d;
+	int rc;
+
+	bt_log_init("btsoot", BT_LOG_NOTICE);
+	bt_dirs_default(&d);
+	if ((rc = global_opts(argc, argv, &d)))
+		return rc;
 	argc -= optind;
 	argv += optind;
 	if (argc < 1) {
-		usage(stderr);
+		bt_err("which command? (see btsoot --help)");
 		return BT_EXIT_USAGE;
 	}
-	if (!strcmp(argv[0], "add"))
-		return cmd_add(&d, argc, argv);
-	if (!strcmp(argv[0], "list"))
-		return cmd_list(&d, argc, argv);
-	if (!strcmp(argv[0], "status"))
-		return cmd_status(&d, argc, argv);
-	if (!strcmp(argv[0], "remove"))
-		return cmd_remove(&d, argc, argv);
-	if (!strcmp(argv[0], "init-remote"))
-		return cmd_init_remote(&d, argc, argv);
-	if (!strcmp(argv[0], "restore"))
-		return bt_cmd_restore(&d, argc, argv);
-	bt_err("unknown command '%s' (see btsoot -h)", argv[0]);
-	return BT_EXIT_USAGE;
+	return run_command(&d, argc, argv);
 }

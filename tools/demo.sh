@@ -3,7 +3,7 @@
 # main job on a generated tree: mount btsootfs over the source, change things
 # (a directory rename, moves, deletions, edits), sync, verify, and print how
 # many bytes crossed to the remote against the tree's size.
-# Usage: sudo tools/demo.sh [BUILD_DIR]    (needs root and /dev/fuse)
+# Usage: tools/demo.sh [BUILD_DIR]    (as root, with /dev/fuse)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -58,7 +58,7 @@ echo "of 100 files and a 40 MiB file, rewrote 1 MiB in the middle of a 20 MiB fi
 echo "appended to 3 files, created 50 files"
 
 say "btsoot-sync demo (replays the journal)"
-OUT=$("$B/sync/btsoot-sync" demo); echo "$OUT"
+OUT=$("$B/sync/btsoot-sync" -v demo); echo "$OUT"
 SENT=$(echo "$OUT" | sed -n 's/.* \([0-9]*\) bytes written to the remote.*/\1/p')
 
 say "btsoot-verify demo (hashes both trees)"

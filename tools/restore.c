@@ -27,6 +27,7 @@
 #include "btsoot/mounts.h"
 #include "btsoot/pathsafe.h"
 #include "btsoot/remote.h"
+#include "btsoot/words.h"
 #include "restore.h"
 #include "strv.h"
 
@@ -93,12 +94,57 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return usage_error("--as-of wants YYYY-mm-dd or YYYY-mm-ddTHH:MM:SS (UTC), not",
 				   a->date_text);
 	a->has_date = a->date_text != NULL;
-	if (!bt_path_valid(a->path)) {
+	if (a->path[0] != '/' && !bt_path_valid(a->path)) {
 		bt_err("invalid path '%s': give it relative to the block root, without '..'",
 		       a->path);
 		return BT_EXIT_USAGE;
 	}
 	return 0;
+}
+
+/* path with the directory dir (no trailing '/') taken off its front:
+ * "dir" itself is "", "dir/a/b/" is "a/b"; NULL when path is not inside. */
+static const char *below(const char *path, const char *dir, char *out, size_t len)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (strncmp(path, dir, n) || (path[n] != '/' && path[n] != '\0'))
+		return NULL;
+	path += n;
+	while (*path == '/')
+		path++;
+	snprintf(out, len, "%s", path);
+	for (size_t k = strlen(out); k > 0 && out[k - 1] == '/'; k--)
+		out[k - 1] = '\0';
+	return out;
+}
+
+/* An absolute path inside the block's source (as written in the block
+ * file, or as that resolves) becomes the path relative to the block root;
+ * anything else absolute is refused. The path need not exist any more: a
+ * restore is often of what was deleted. */
+static int relative_to_block(struct args *a, const struct bt_block *b, char *buf, size_t len)
+{
+	char real[PATH_MAX];
+
+	if (a->path[0] != '/')
+		return 0;
+	if (below(a->path, b->source, buf, len) ||
+	    (realpath(b->source, real) && below(a->path, real, buf, len))) {
+		if (*buf && !bt_path_valid(buf)) {
+			bt_err("invalid path '%s': no '..' or '.' components inside the source",
+			       a->path);
+			return BT_EXIT_USAGE;
+		}
+		a->path = buf;
+		return 0;
+	}
+	bt_err("path %s is not inside the source %s of block '%s': give it relative to the "
+	       "block root, or as an absolute path inside that source", a->path, b->source,
+	       b->name);
+	return BT_EXIT_USAGE;
 }
 
 /* ---- The target ---- */
@@ -158,15 +204,39 @@ static int check_target(const struct bt_block *b, const char *target)
 	return 0;
 }
 
+/* The default target SOURCE.restored-STAMP, made new: a name that exists
+ * (a restore earlier in the same second) gets a suffix -2, -3, ...; an
+ * existing directory is never reused, even an empty one another restore
+ * may be about to fill. */
+static int default_target(const struct bt_block *b, const char *stamp, char *out, size_t len)
+{
+	int rc;
+
+	for (int k = 1; k <= 1000; k++) {
+		if (k == 1)
+			snprintf(out, len, "%s.restored-%s", b->source, stamp);
+		else
+			snprintf(out, len, "%s.restored-%s-%d", b->source, stamp, k);
+		if (k == 1 && (rc = check_target(b, out)))
+			return rc;
+		if (mkdir(out, 0700) == 0)
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	bt_err("cannot make a restore directory %s: %s; give one with --to DIR", out,
+	       strerror(errno));
+	return BT_EXIT_USAGE;
+}
+
 static int pick_target(const struct bt_block *b, const char *to, const char *stamp,
 		       char *out, size_t len)
 {
 	int rc;
 
-	if (to)
-		snprintf(out, len, "%s", to);
-	else
-		snprintf(out, len, "%s.restored-%s", b->source, stamp);
+	if (!to)
+		return default_target(b, stamp, out, len);
+	snprintf(out, len, "%s", to);
 	rc = check_target(b, out);
 	if (rc)
 		return rc;
@@ -269,6 +339,24 @@ static int walk_all(struct bt_restore *rs, const char *path)
 	return rc;
 }
 
+/* A wait the user can interrupt: redrawn each second on a terminal, two
+ * plain lines otherwise (no '\r' in a log or a mail). */
+static void countdown(int seconds)
+{
+	bool tty = isatty(STDERR_FILENO);
+
+	if (!tty)
+		fprintf(stderr, "btsoot: restoring in place in %d s (Ctrl-C or SIGTERM cancels)\n",
+			seconds);
+	for (int s = seconds; s > 0; s--) {
+		if (tty)
+			fprintf(stderr, "\rbtsoot: restoring in place in %2d s (Ctrl-C cancels) ", s);
+		sleep(1);
+	}
+	fprintf(stderr, tty ? "\rbtsoot: restoring in place now\033[K\n"
+			    : "btsoot: restoring in place now\n");
+}
+
 /* What will change, then a visible wait the user can interrupt. */
 static int announce(struct bt_restore *rs, const struct args *a, const struct bt_block *b)
 {
@@ -279,17 +367,15 @@ static int announce(struct bt_restore *rs, const struct args *a, const struct bt
 	rs->preview = false;
 	if (rc < 0)
 		return rc;
-	printf("restore into %s: %" PRId64 " entries to write (listed above), %" PRId64
-	       " look unchanged; what differs is first kept as NAME.btsoot-before-restore-%s; "
-	       "nothing is deleted\n", b->source, rs->st.restored, rs->st.unchanged, rs->stamp);
+	printf("restore into %s: %" PRId64 " %s to write (listed above), %" PRId64
+	       " %s unchanged; what differs is first kept as NAME.btsoot-before-restore-%s; "
+	       "nothing is deleted\n", b->source, rs->st.restored,
+	       bt_plural(rs->st.restored, "entry", "entries"), rs->st.unchanged,
+	       rs->st.unchanged == 1 ? "looks" : "look", rs->stamp);
 	fflush(stdout);
 	rs->st = (struct bt_restore_stats){ 0 };
-	for (int s = a->override ? 0 : COUNTDOWN_SECONDS; s > 0; s--) {
-		fprintf(stderr, "\rbtsoot: restoring in place in %2d s (Ctrl-C cancels) ", s);
-		sleep(1);
-	}
 	if (!a->override)
-		fprintf(stderr, "\rbtsoot: restoring in place now%-22s\n", "");
+		countdown(COUNTDOWN_SECONDS);
 	return 0;
 }
 
@@ -382,6 +468,7 @@ static void say_reach(const struct args *a, time_t oldest)
 static int restore(struct bt_restore *rs, const struct args *a, const struct bt_block *b,
 		   const char *target)
 {
+	char size[32];
 	int rc = open_target(&rs->t, target);
 
 	rs->in_place = a->in_place;
@@ -397,12 +484,14 @@ static int restore(struct bt_restore *rs, const struct args *a, const struct bt_
 	close_target(&rs->t);
 	if (rc < 0)
 		return exit_code(rc, a, b, target);
-	printf("restored %" PRId64 " entries (%" PRId64 " bytes) into %s; %" PRId64
-	       " already there, %" PRId64 " set aside\n", rs->st.restored, rs->st.bytes,
-	       target, rs->st.unchanged, rs->st.set_aside);
+	printf("restored %" PRId64 " %s (%s) into %s; %" PRId64 " already there, %" PRId64
+	       " set aside\n", rs->st.restored, bt_plural(rs->st.restored, "entry", "entries"),
+	       bt_fmt_bytes(rs->st.bytes, size, sizeof(size)), target, rs->st.unchanged,
+	       rs->st.set_aside);
 	if (rs->st.errors) {
-		bt_err("%" PRId64 " entries could not be read from the remote (see above); "
-		       "the rest is restored", rs->st.errors);
+		bt_err("%" PRId64 " %s could not be read from the remote (see above); "
+		       "the rest is restored", rs->st.errors,
+		       bt_plural(rs->st.errors, "entry", "entries"));
 		return BT_EXIT_IO;
 	}
 	return 0;
@@ -410,7 +499,7 @@ static int restore(struct bt_restore *rs, const struct args *a, const struct bt_
 
 int bt_cmd_restore(const struct bt_dirs *d, int argc, char **argv)
 {
-	char err[PATH_MAX + 256], target[PATH_MAX];
+	char err[PATH_MAX + 256], target[PATH_MAX], rel[PATH_MAX];
 	struct bt_restore rs = { 0 };
 	struct bt_remote src;
 	struct bt_block b;
@@ -426,6 +515,8 @@ int bt_cmd_restore(const struct bt_dirs *d, int argc, char **argv)
 		bt_err("%s", err);
 		return BT_EXIT_USAGE;
 	}
+	if ((rc = relative_to_block(&a, &b, rel, sizeof(rel))))
+		return rc;
 	rc = take_lock(&b, &lockfd);
 	rc = rc ? rc : open_remote(&b, &src);
 	if (rc) {

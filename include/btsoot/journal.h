@@ -117,6 +117,8 @@ int64_t bt_op_rec_crc(const struct bt_op_rec *r);
 #define BT_META_SET_ASIDE "set_aside"      /* where the corrupt journal this one replaced was kept */
 #define BT_META_MOUNT_GEN "mount_gen"  /* bumped by btsootfs at each mount */
 #define BT_META_MIRROR_ENTRIES "mirror_entries" /* entries the remote mirror holds (rescan count, kept up by replays) */
+#define BT_META_LAST_VERIFY_MODE "last_verify_mode" /* "full" (hashed) or "quick" (metadata), " repair" added with --repair */
+#define BT_META_REMOTE_LIMITS "remote_limits" /* what the remote cannot keep, as last said (bt_remote_limits) */
 
 enum bt_journal_flags {
 	BT_J_CREATE = 1,   /* create the file and schema if missing */

@@ -15,6 +15,7 @@
 #ifndef BTSOOT_REMOTE_H
 #define BTSOOT_REMOTE_H
 
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -42,6 +43,8 @@ struct bt_remote {
 	bool warned_xattr;   /* "remote refuses xattrs" said once per run */
 	bool warned_owner;   /* "remote refuses chown" said once per run */
 	bool no_owner;       /* the remote cannot hold owners (probed): not compared */
+	bool no_xattr;       /* the remote cannot hold xattrs (probed): not compared */
+	unsigned marker_uid, marker_gid; /* the marker's owner when no_owner */
 	bool nodev;          /* mounted nodev: device nodes there cannot be opened */
 	int64_t time_gran_ns;/* how finely the remote keeps times (probed; 1 = exactly) */
 	uint64_t tmp_counter;
@@ -120,6 +123,11 @@ void bt_remote_ledger_clear(struct bt_remote *r);
  * without following a symlink. */
 int bt_remote_set_meta(struct bt_remote *r, const char *rel, const struct stat *st,
 		       int srcfd, bool with_xattrs);
+
+/* What the remote cannot keep (probed at open), as a clause for "the
+ * remote filesystem ...": "keeps file times to 1 s only, does not keep
+ * file owners (...), cannot hold extended attributes"; "" when nothing. */
+void bt_remote_limits(const struct bt_remote *r, char *buf, size_t len);
 
 /* a and b are the same time as far as the remote can tell. */
 bool bt_remote_same_time(const struct bt_remote *r, const struct timespec *a,

@@ -90,6 +90,7 @@ assert_eq 0 "$missing" "every file deleted while unmounted is in the remote's tr
 assert_verified_equal "mass deletion while unmounted, forced"
 
 # 5. scan_offline_changes = 0: the pass is off (verify still sees it).
+sed -i '/^scan_offline_changes/d' "$BTSOOT_CONFIG_DIR/blocks/t.conf" # a key once only
 echo "scan_offline_changes = 0" >> "$BTSOOT_CONFIG_DIR/blocks/t.conf"
 echo "unseen" > "$SRC/top"
 run_sync t >/dev/null || fail "sync with the pass off"

@@ -34,7 +34,7 @@ asides() { compgen -G "$ST/journal.db.corrupt-*" | wc -l; }
 # SYNC: the sync exits with EXPECTED and its stderr says "corrupt".
 sync_says_corrupt() { # EXPECTED WHAT
 	local rc
-	"$SYNC" t > "$W/s.out" 2> "$W/s.err"; rc=$?
+	"$SYNC" -v t > "$W/s.out" 2> "$W/s.err"; rc=$?
 	{ echo "== $2: rc $rc"; cat "$W/s.out" "$W/s.err"; } >> "$W/sync.log"
 	assert_eq "$1" "$rc" "$2: sync exits $1"
 	grep -qi "corrupt" "$W/s.err" && pass "$2: sync says the journal is corrupt" ||

@@ -25,7 +25,7 @@ grep -q "init-remote" "$W/out" && pass "it suggests btsoot init-remote" ||
 	fail "no init-remote hint: $(cat "$W/out")"
 "$BTSOOT" init-remote t >/dev/null; assert_eq 0 $? "init-remote exits 0"
 echo "after" > "$SRC/after"   # a change journaled after the adoption
-"$SYNC" t >"$W/out" 2>&1; rc=$?
+"$SYNC" -v t >"$W/out" 2>&1; rc=$?
 assert_eq 0 "$rc" "the next sync exits 0"
 grep -q " 0 files copied" "$W/out" && fail "the sync copied nothing: $(cat "$W/out")"
 assert_trees_equal "$SRC" "$REM" "the remote equals the source after init-remote"

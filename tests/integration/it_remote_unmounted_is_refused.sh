@@ -66,7 +66,7 @@ for _ in $(seq 30); do [ "$(pending)" -ge 10 ] && break; sleep 0.1; done
 pending_before=$(pending)
 [ "$pending_before" -ge 10 ] && pass "btsoot status counts the pending rows, appends included" ||
 	fail "btsoot status shows $pending_before pending rows (10 or more were made)"
-pbytes=$("$BTSOOT" status t | sed -n 's/^pending .* \([0-9]*\) bytes written.*/\1/p')
+pbytes=$("$BTSOOT" status t | sed -n 's/^pending .*[ (]\([0-9]*\) bytes\?[ )].*/\1/p')
 [ -n "$pbytes" ] && [ "${#pbytes}" -le 12 ] && pass "btsoot status shows a sane pending byte count ($pbytes)" ||
 	fail "btsoot status shows '$pbytes' pending bytes for a few small changes"
 umount "$REM" || fail "umount remote"

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Proves: on a remote that keeps file times to the second only (sshfs over
-# SFTP, here to an sshd on loopback), btsoot-verify finds the mirror equal
-# and says once that times are compared to the remote's precision, and the
+# SFTP, here to an sshd on loopback), btsoot-verify finds the mirror equal;
+# that times are compared to the remote's precision is said once per block
+# (by the first sync, even a quiet one under cron says it once) and then
+# only by `btsoot status`, not by every sync and verify; and the
 # first sync after changes made while unmounted repairs only what changed
 # instead of copying every file of the changed directories again (each file
 # used to look different by its nanoseconds).
@@ -29,6 +31,8 @@ for i in $(seq 20); do head -c 50000 /dev/urandom > "$SRC/a/f$i"; head -c 50000 
 touch -d '2024-05-01 10:00:00.123456789' "$SRC/a/f1"
 "$BTSOOT" add t "$SRC" "$REM" >/dev/null || fail "add"
 run_sync t >/dev/null || fail "first sync"
+n=$(grep -c "keeps file times to 1 s only" "$W/sync.err")
+assert_eq 1 "$n" "the first sync says once that the remote keeps times to 1 s only"
 mtime=$(stat -c %y "$REM/a/f1")
 [[ $mtime == *" 10:00:00.000000000"* ]] && pass "the remote kept the second only ($mtime)" ||
 	pass "remote mtime $mtime (this sshfs keeps more than seconds)"
@@ -36,8 +40,12 @@ mtime=$(stat -c %y "$REM/a/f1")
 "$VERIFY" t > "$W/verify.out" 2>&1; rc=$?
 assert_eq 0 "$rc" "verify finds the sshfs mirror equal"
 [ $rc -eq 0 ] || head -5 "$W/verify.out"
-n=$(grep -c "keeps file times to" "$W/verify.out")
-assert_eq 1 "$n" "verify says once that times are compared to the remote's precision"
+n=$(grep -c "keeps file times to\|extended attributes" "$W/verify.out")
+assert_eq 0 "$n" "verify does not say again what the first sync said about the remote"
+"$BTSOOT" status t > "$W/status.out" 2>&1
+grep -q "keeps file times to 1 s only" "$W/status.out" &&
+	pass "btsoot status shows what the remote cannot keep" ||
+	fail "btsoot status does not show the remote's limits: $(cat "$W/status.out")"
 
 # Changes made while unmounted: one new file in a/, one rewritten in b/.
 mount_block t
@@ -47,6 +55,9 @@ umount_block
 head -c 1000 /dev/urandom > "$SRC/a/new"
 head -c 40000 /dev/urandom > "$SRC/b/g3"
 run_sync t >/dev/null || fail "sync after changes made while unmounted"
+[ ! -s "$W/sync.err" ] || ! grep -q "keeps file times\|extended attributes" "$W/sync.err" &&
+	pass "a later sync (-v) does not repeat the remote's limits" ||
+	fail "a later sync repeated the remote's limits: $(cat "$W/sync.err")"
 [ -n "$SYNC_BYTES" ] && [ "$SYNC_BYTES" -le 60000 ] &&
 	pass "offline repair wrote $SYNC_BYTES bytes (the two changed files), not whole directories" ||
 	fail "offline repair wrote '$SYNC_BYTES' bytes for 41000 bytes of changes"
@@ -54,4 +65,10 @@ cmp -s "$SRC/b/g3" "$REM/b/g3" && cmp -s "$SRC/a/new" "$REM/a/new" &&
 	pass "the changed files reached the remote" || fail "changed files differ on the remote"
 "$VERIFY" -q t > "$W/verify2.out" 2>&1
 assert_eq 0 "$?" "verify after the offline repair"
+[ ! -s "$W/verify2.out" ] && pass "verify -q of an equal mirror prints nothing" ||
+	fail "verify -q printed: $(cat "$W/verify2.out")"
+"$SYNC" t > "$W/cron.out" 2>&1
+assert_eq 0 "$?" "a sync as cron runs it (no terminal, no -v)"
+[ ! -s "$W/cron.out" ] && pass "a successful sync without a terminal prints nothing" ||
+	fail "a sync without a terminal printed: $(cat "$W/cron.out")"
 finish

@@ -323,13 +323,14 @@ assert_rescanned() { # yes|no WHAT
 	assert_eq "$1" "$got" "$2 (a file planted on the remote: gone if the sync rescanned)"
 }
 
-# btsoot-sync, returning its "N bytes written" figure in SYNC_BYTES.
+# btsoot-sync -v (its summary and notices; without a terminal a successful
+# sync prints nothing), returning its "N bytes written" figure in SYNC_BYTES.
 run_sync() { # NAME [extra env]
 	local out rc
-	out=$("$SYNC" ${SYNC_FLAGS:-} "$1" 2>"$W/sync.err"); rc=$?
+	out=$("$SYNC" -v ${SYNC_FLAGS:-} "$1" 2>"$W/sync.err"); rc=$?
 	{ echo "== sync $1 rc $rc"; echo "$out"; cat "$W/sync.err"; } >> "$W/sync.log"
 	echo "$out"
-	SYNC_BYTES=$(echo "$out" | sed -n 's/.* \([0-9]*\) bytes written to the remote.*/\1/p')
+	SYNC_BYTES=$(echo "$out" | sed -n 's/.* \([0-9]*\) bytes\? written to the remote.*/\1/p')
 	[ $rc -eq 0 ] || { echo "sync failed ($rc):"; cat "$W/sync.err"; }
 	return $rc
 }

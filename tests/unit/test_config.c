@@ -114,6 +114,22 @@ static void bad_line_names_file_and_line(void **state)
 	assert_non_null(strstr(err, "bad.conf:4"));
 }
 
+static void duplicate_key_names_file_line_and_key(void **state)
+{
+	struct fx *f = *state;
+	struct bt_block l;
+	char err[512];
+
+	write_conf(f, "dup", "source = /a\nremote = /b\ntrash_days = 3\n# x\ntrash_days=9\n");
+	assert_int_equal(bt_block_load(&f->d, "dup", &l, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "dup.conf:5"));
+	assert_non_null(strstr(err, "'trash_days'"));
+	assert_non_null(strstr(err, "line 3"));
+	write_conf(f, "dup2", "source = /a\nremote = /b\nsource = /c\n");
+	assert_int_equal(bt_block_load(&f->d, "dup2", &l, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "'source'"));
+}
+
 static void unknown_key_and_relative_path_are_errors(void **state)
 {
 	struct fx *f = *state;
@@ -226,6 +242,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(unknown_block_is_enoent_with_its_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_line_names_file_and_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(unknown_key_and_relative_path_are_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(duplicate_key_names_file_line_and_key, setup, teardown),
 		cmocka_unit_test(block_names_are_validated),
 		cmocka_unit_test_setup_teardown(duplicate_save_is_eexist_and_remove_works, setup, teardown),
 		cmocka_unit_test_setup_teardown(check_paths_rejects_nesting_but_not_prefixes, setup, teardown),

@@ -116,7 +116,7 @@ sync_round() { # KIND ROUND
 	mount_bt "$blk" "$SY_SRC"
 	changed=$(apply_changes "$SY_SRC")
 	rec sync.changed "$changed"
-	sync_tool "$k" btsoot "$r" "$SYNC" "$blk"
+	sync_tool "$k" btsoot "$r" "$SYNC" -v "$blk"
 	rec "sync.$k.btsoot.self" "$(sed -n 's/.* \([0-9]*\) bytes written to the remote.*/\1/p' "$SY/log/$k.btsoot.$r.out")"
 	umount_bt "$SY_SRC" # the other tools read the bare source
 	sync_tool "$k" rsync "$r" rsync -a --delete "$SY_SRC/" "$SY_CNT/rsync/"
