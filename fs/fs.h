@@ -38,6 +38,7 @@ struct bt_inode {
 	int fd;                 /* O_PATH | O_NOFOLLOW descriptor of the real object */
 	uint16_t type;          /* S_IFMT bits */
 	bool has_ext;           /* racy hint for the flusher */
+	bool used;              /* looked up since the reclaimer's last sweep (table_mu) */
 	ino_t ino;
 	dev_t dev;
 	uint64_t nlookup;       /* kernel references (+ pins), under fs->table_mu */
@@ -67,7 +68,9 @@ struct bt_fs {
 	size_t ninodes;
 	struct bt_inode *free_inodes; /* the slab's free list, under table_mu */
 	pthread_mutex_t inode_mu[BT_INODE_LOCKS]; /* striped: inode->more */
-	size_t fd_soft;   /* past this many inodes, shrink the kernel's caches */
+	size_t fd_soft;   /* past this many inodes, have the kernel forget some */
+	size_t clock_hand; /* the reclaimer's next bucket, under table_mu */
+	struct fuse_session *se;
 
 	pthread_mutex_t ns_mu;
 	struct bt_journal *j;
@@ -87,8 +90,11 @@ struct bt_fs {
 	bool watching, watch_stop;
 };
 
-/* fdpressure.c: staying under the descriptor limit */
-void bt_fd_pressure_init(void); /* before the limit can be reached */
+/* fdpressure.c: staying under the descriptor limit. The reclaimer thread
+ * runs from start (once the session exists) to stop (after its loop). */
+int bt_fd_pressure_start(struct bt_fs *fs, struct fuse_session *se);
+void bt_fd_pressure_stop(void);
+/* Wakes the reclaimer; safe under any lock (a write to a pipe). */
 void bt_fd_reclaim(void);
 size_t bt_fd_soft_limit(void);
 /* After err from an open: true (having asked for a reclaim and waited a
@@ -124,6 +130,9 @@ int bt_inode_lookup(struct bt_fs *fs, struct bt_inode *parent, const char *name,
 void bt_inode_forget(struct bt_fs *fs, struct bt_inode *in, uint64_t n);
 /* The known inode (dev, ino), pinned, or NULL. */
 struct bt_inode *bt_inode_find(struct bt_fs *fs, ino_t ino, dev_t dev);
+/* Pins up to want inodes not looked up since the last call (a clock sweep:
+ * the others lose their mark) into a malloc'd array of *n. */
+struct bt_inode **bt_inodes_pin_unused(struct bt_fs *fs, size_t want, size_t *n);
 /* Pins every inode with pending extents (nlookup+1) into a malloc'd array. */
 struct bt_inode **bt_inodes_pin_dirty(struct bt_fs *fs, size_t *n);
 void bt_inode_procpath(const struct bt_inode *in, char buf[64]);

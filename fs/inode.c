@@ -192,6 +192,7 @@ static struct bt_inode *inode_ref(struct bt_fs *fs, int fd, const struct stat *s
 			break;
 	if (in) {
 		in->nlookup++;
+		in->used = true;
 		pthread_mutex_unlock(&fs->table_mu);
 		/* A hard-linked inode: keep one more live name for the journal
 		 * (fd itself stays: other threads use it). */
@@ -216,6 +217,7 @@ static struct bt_inode *inode_ref(struct bt_fs *fs, int fd, const struct stat *s
 	in->dev = st->st_dev;
 	in->type = (uint16_t)(st->st_mode & S_IFMT);
 	in->nlookup = 1;
+	in->used = true;
 	in->hnext = fs->buckets[b];
 	fs->buckets[b] = in;
 	fs->ninodes++;
@@ -285,6 +287,33 @@ void bt_inode_forget(struct bt_fs *fs, struct bt_inode *in, uint64_t n)
 	in->hnext = fs->free_inodes;
 	fs->free_inodes = in;
 	pthread_mutex_unlock(&fs->table_mu);
+}
+
+struct bt_inode **bt_inodes_pin_unused(struct bt_fs *fs, size_t want, size_t *n)
+{
+	struct bt_inode **v = malloc(want * sizeof(*v));
+	size_t cnt = 0;
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	pthread_mutex_lock(&fs->table_mu);
+	/* Twice round at most: the first pass may only clear marks. */
+	for (size_t seen = 0; cnt < want && seen < 2 * fs->nbuckets; seen++) {
+		size_t b = fs->clock_hand++ & (fs->nbuckets - 1);
+
+		for (struct bt_inode *in = fs->buckets[b]; in && cnt < want; in = in->hnext) {
+			if (in->used) {
+				in->used = false;
+				continue;
+			}
+			in->nlookup++;
+			v[cnt++] = in;
+		}
+	}
+	pthread_mutex_unlock(&fs->table_mu);
+	*n = cnt;
+	return v;
 }
 
 struct bt_inode **bt_inodes_pin_dirty(struct bt_fs *fs, size_t *n)

@@ -188,7 +188,6 @@ static int setup_fs(struct bt_fs *fs, struct options *o, struct bt_block *b)
 
 	raise_fd_limit();
 	fs->fd_soft = bt_fd_soft_limit();
-	bt_fd_pressure_init();
 	/* Every change reaches the source through this mount, and each one
 	 * tells the kernel what it changed: its caches can be trusted for long.
 	 * A short time only costs round trips (a warm stat of 10,000 files:
@@ -344,6 +343,9 @@ static int start_daemon(struct bt_fs *fs, const struct bt_block *b, int lockfd)
 	if (bt_attach_start(fs) < 0)
 		bt_warn("block '%s': cannot watch the mount; an unmount with -l is noticed "
 			"only when btsootfs stops", b->name);
+	if (bt_fd_pressure_start(fs, fs->se) < 0)
+		bt_warn("block '%s': cannot start the reclaimer; a tree of more files than "
+			"the descriptor limit may fail with EMFILE", b->name);
 	return 0;
 }
 
@@ -355,6 +357,7 @@ static void stop_daemon(struct bt_fs *fs, const struct bt_block *b)
 	int64_t since;
 	bool lost;
 
+	bt_fd_pressure_stop();
 	bt_attach_stop(fs);
 	/* The kernel has let go of the mount a moment ago: two seconds back
 	 * covers that moment (at worst a few changes are looked at twice).
@@ -441,6 +444,7 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *co,
 	se = new_session(args, &fs);
 	if (!se)
 		return BT_EXIT_USAGE;
+	fs.se = se;
 	rc = setup_fs(&fs, o, b);
 	if (rc == 0 && bt_block_make_state_dir(b) < 0) {
 		bt_err("cannot create state dir %s: %s", b->state, strerror(errno));
