@@ -155,8 +155,12 @@ int jrec_append(struct bt_fs *fs, int op, uint64_t ino, const char *path,
 /* Appends a row naming the inode's current path (takes ns_mu itself). */
 void jrec_inode_op(struct bt_fs *fs, struct bt_inode *in, int op, int64_t off);
 /* Caller holds ns_mu. A name of a multi-link file went away (st: its stat
- * from before): journal a surviving name so the sync can follow it. */
-void jrec_name_gone(struct bt_fs *fs, const struct stat *st);
+ * from before): journal a surviving name so the sync can follow it.
+ * Returns the inode pinned (or NULL): the caller unpins it with
+ * bt_inode_forget(fs, in, 1) after releasing ns_mu (the last reference
+ * flushes its extents, which takes ns_mu), so ns_mu is held across the
+ * whole operation and all of its rows. */
+struct bt_inode *jrec_name_gone(struct bt_fs *fs, const struct stat *st);
 void jrec_add_extent(struct bt_fs *fs, struct bt_inode *in, int64_t off, int64_t end);
 void jrec_flush_inode(struct bt_fs *fs, struct bt_inode *in);
 void jrec_flush_all(struct bt_fs *fs);

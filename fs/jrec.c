@@ -184,23 +184,21 @@ void jrec_inode_op(struct bt_fs *fs, struct bt_inode *in, int op, int64_t off)
 	free(path);
 }
 
-void jrec_name_gone(struct bt_fs *fs, const struct stat *st)
+struct bt_inode *jrec_name_gone(struct bt_fs *fs, const struct stat *st)
 {
 	struct bt_inode *in;
 	char *path;
 
 	if (fs->nojournal || S_ISDIR(st->st_mode) || st->st_nlink < 2)
-		return;
+		return NULL;
 	in = bt_inode_find(fs, st->st_ino, st->st_dev);
 	if (!in)
-		return; /* never looked up: nothing of it is dirty here */
+		return NULL; /* never looked up: nothing of it is dirty here */
 	path = jrec_inode_path(fs, in);
 	if (path) /* a META row carries the name the file lives on under */
 		jrec_append(fs, BT_OP_META, st->st_ino, path, NULL, 0, 0, 0);
 	free(path);
-	pthread_mutex_unlock(&fs->ns_mu);
-	bt_inode_forget(fs, in, 1);
-	pthread_mutex_lock(&fs->ns_mu);
+	return in;
 }
 
 void jrec_add_extent(struct bt_fs *fs, struct bt_inode *in, int64_t off, int64_t end)

@@ -83,7 +83,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 static void remove_entry(fuse_req_t req, fuse_ino_t pino, const char *name, bool dir)
 {
 	struct bt_fs *fs = fs_of(req);
-	struct bt_inode *parent = bt_inode_get(fs, pino);
+	struct bt_inode *parent = bt_inode_get(fs, pino), *gone = NULL;
 	struct stat st = { 0 };
 	char *path = NULL;
 	int rc;
@@ -100,9 +100,11 @@ static void remove_entry(fuse_req_t req, fuse_ino_t pino, const char *name, bool
 		/* len = names the inode keeps: the sync cannot follow those. */
 		jrec_append(fs, dir ? BT_OP_RMDIR : BT_OP_UNLINK, st.st_ino, path,
 			    NULL, 0, !dir && st.st_nlink > 1 ? st.st_nlink - 1 : 0, 0);
-		jrec_name_gone(fs, &st);
+		gone = jrec_name_gone(fs, &st);
 	}
 	pthread_mutex_unlock(&fs->ns_mu);
+	if (gone)
+		bt_inode_forget(fs, gone, 1);
 	free(path);
 	fuse_reply_err(req, -rc);
 }
@@ -136,7 +138,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t pino, const char *name,
 {
 	struct bt_fs *fs = fs_of(req);
 	struct bt_inode *parent = bt_inode_get(fs, pino);
-	struct bt_inode *nparent = bt_inode_get(fs, npino);
+	struct bt_inode *nparent = bt_inode_get(fs, npino), *gone = NULL;
 	char *from = NULL, *to = NULL;
 	struct stat st = { 0 };
 	int rc;
@@ -164,12 +166,14 @@ static void op_rename(fuse_req_t req, fuse_ino_t pino, const char *name,
 			    !(flags & RENAME_EXCHANGE) && over.st_ino && over.st_ino != st.st_ino &&
 			    over.st_nlink > 1 ? (uint32_t)(over.st_nlink - 1) : 0);
 	if (rc == 0 && !(flags & RENAME_EXCHANGE) && over.st_ino && over.st_ino != st.st_ino)
-		jrec_name_gone(fs, &over);
+		gone = jrec_name_gone(fs, &over);
 	if (rc == 0 && (flags & RENAME_WHITEOUT)) {
 		bt_give_to_caller(req, parent, name); /* unprivileged users make them too */
 		journal_whiteout(fs, parent, name, from);
 	}
 	pthread_mutex_unlock(&fs->ns_mu);
+	if (gone)
+		bt_inode_forget(fs, gone, 1);
 	free(from);
 	free(to);
 	fuse_reply_err(req, -rc);
