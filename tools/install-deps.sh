@@ -2,9 +2,11 @@
 # Installs what btsoot needs to build and test, from Debian's packages only.
 # Does nothing (and needs no network) when everything is already there.
 set -eu
+# systemd: only its systemd-analyze and fstab generator, which check the
+# units the tests install (it need not be the init system).
 PKGS="build-essential meson ninja-build pkg-config libfuse3-dev fuse3 \
 libxxhash-dev xxhash libsqlite3-dev sqlite3 libcmocka-dev attr acl \
-util-linux psmisc git rsync openssh-server openssh-client sshfs"
+util-linux psmisc git rsync openssh-server openssh-client sshfs systemd"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
