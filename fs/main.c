@@ -2,9 +2,10 @@
 /*
  * btsootfs <source> <mountpoint> -o block=<name>[,options]
  *
- * The mount-helper form, so `mount -t fuse.btsootfs SRC MNT -o block=x` and
- * fstab lines work through mount.fuse3. The source is opened before the
- * mount, so mounting over the source path itself works.
+ * The mount-helper form, so `mount -t fuse.btsootfs SRC SRC -o block=x` and
+ * fstab lines work through mount.fuse3. The mount point must be the source
+ * itself: the source is opened before the mount, so programs keep their
+ * paths, and the sync refuses a source not reached through btsootfs.
  */
 #include <errno.h>
 #include <poll.h>
@@ -38,10 +39,12 @@ struct options {
 	int nojournal;
 	int writeback;
 	int help;
+	int has_fsname;
+	char real_source[PATH_MAX]; /* the source as mountinfo spells paths */
 };
 
 #define OPT(t, p) { t, offsetof(struct options, p), 1 }
-enum { KEY_DISCARD = 100, KEY_HELP };
+enum { KEY_DISCARD = 100, KEY_HELP, KEY_FSNAME };
 static const struct fuse_opt opt_spec[] = {
 	OPT("block=%s", block),
 	OPT("config_dir=%s", config_dir),
@@ -53,6 +56,7 @@ static const struct fuse_opt opt_spec[] = {
 	FUSE_OPT_KEY("_netdev", KEY_DISCARD),
 	FUSE_OPT_KEY("auto", KEY_DISCARD),
 	FUSE_OPT_KEY("noauto", KEY_DISCARD),
+	FUSE_OPT_KEY("fsname=", KEY_FSNAME),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_END
@@ -68,6 +72,10 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *out)
 		o->help = 1;
 		return 0;
 	}
+	if (key == KEY_FSNAME) {
+		o->has_fsname = 1;
+		return 1; /* libfuse's own option: kept */
+	}
 	if (key == FUSE_OPT_KEY_NONOPT && !o->source) {
 		o->source = strdup(arg);
 		return 0;
@@ -77,13 +85,16 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *out)
 
 static void usage(void)
 {
-	printf("usage: btsootfs <source> <mountpoint> -o block=<name>[,options]\n"
+	printf("usage: btsootfs <source> <source> -o block=<name>[,options]\n"
+	       "(the mount point is the source itself)\n"
 	       "\n"
 	       "  -o block=NAME        the block (see `btsoot list`)\n"
 	       "  -o config_dir=DIR    default $" BT_ENV_CONFIG_DIR " or " BT_DEFAULT_CONFIG_DIR "\n"
 	       "  -o state_dir=DIR     default $" BT_ENV_STATE_DIR " or " BT_DEFAULT_STATE_DIR "\n"
 	       "  -o timeout=SECONDS   kernel entry/attribute/listing cache time (default 60)\n"
 	       "  -o writeback         use the kernel's writeback cache\n"
+	       "  -o fsname=NAME       shown as the mount's source (default: the source\n"
+	       "                       path, which `mount -a` needs to see it mounted)\n"
 	       "  -o nojournal         record nothing (benchmarks only)\n"
 	       "  -f                   stay in the foreground\n"
 	       "  -s                   single-threaded\n"
@@ -109,7 +120,7 @@ static void on_journal_broken(void *arg, const char *why)
 static int load_block(struct options *o, struct bt_block *b)
 {
 	struct bt_dirs dirs;
-	char err[PATH_MAX + 256], real[PATH_MAX], want[PATH_MAX];
+	char err[PATH_MAX + 256], want[PATH_MAX];
 	int rc;
 
 	bt_dirs_default(&dirs);
@@ -122,11 +133,11 @@ static int load_block(struct options *o, struct bt_block *b)
 		bt_err("%s", err);
 		return BT_EXIT_USAGE;
 	}
-	if (!realpath(o->source, real) || !realpath(b->source, want)) {
+	if (!realpath(o->source, o->real_source) || !realpath(b->source, want)) {
 		bt_err("source %s: %s", o->source, strerror(errno));
 		return BT_EXIT_SOURCE;
 	}
-	if (strcmp(real, want)) {
+	if (strcmp(o->real_source, want)) {
 		bt_err("source %s is not block '%s''s source %s", o->source, b->name,
 		       b->source);
 		return BT_EXIT_USAGE;
@@ -136,6 +147,51 @@ static int load_block(struct options *o, struct bt_block *b)
 		return BT_EXIT_USAGE;
 	}
 	return 0;
+}
+
+/* btsootfs mounts over the source itself: programs keep their paths, and
+ * a sync refuses a source that is not reached through a running btsootfs
+ * (exit 4). Mounted anywhere else, changes made at the source path would
+ * go unjournaled, so it is refused before anything is locked or mounted. */
+static int check_mountpoint(const struct options *o, const char *mountpoint,
+			    const struct bt_block *b)
+{
+	char real[PATH_MAX];
+
+	if (!realpath(mountpoint, real)) {
+		bt_err("mount point %s: %s", mountpoint, strerror(errno));
+		return BT_EXIT_USAGE;
+	}
+	if (strcmp(real, o->real_source)) {
+		bt_err("mount point %s is not block '%s''s source %s: btsootfs mounts over "
+		       "the source itself (btsootfs %s %s -o block=%s)", mountpoint, b->name,
+		       o->real_source, o->real_source, o->real_source, b->name);
+		return BT_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* What mountinfo shows as the mount's source. mount -a counts an fstab
+ * line as mounted when mountinfo holds its canonical source at its target,
+ * so by default that is the source path: a second `mount -a` then skips
+ * the line instead of starting a second daemon. An fsname= the user gave
+ * is theirs to keep (mount -a cannot match that one). libfuse reads ','
+ * and '\\' in an option as separators and escapes: they are escaped. */
+static int add_fsname(struct fuse_args *args, const struct options *o)
+{
+	char opt[PATH_MAX + 16];
+	char *escaped = NULL;
+	int rc;
+
+	if (o->has_fsname)
+		return 0;
+	snprintf(opt, sizeof(opt), "fsname=%s", o->real_source);
+	if (fuse_opt_add_opt_escaped(&escaped, opt) < 0)
+		return -ENOMEM;
+	rc = fuse_opt_add_arg(args, "-o") < 0 || fuse_opt_add_arg(args, escaped) < 0 ?
+		     -ENOMEM : 0;
+	free(escaped);
+	return rc;
 }
 
 static int open_journal(struct bt_fs *fs, const struct bt_block *b)
@@ -512,7 +568,6 @@ int main(int argc, char **argv)
 	struct fuse_cmdline_opts co = { 0 };
 	struct options o = { 0 };
 	struct bt_block b;
-	char fsname[BT_BLOCK_NAME_MAX + 32];
 	int rc;
 
 	bt_log_init("btsootfs", BT_LOG_NOTICE);
@@ -544,13 +599,16 @@ int main(int argc, char **argv)
 	if (co.debug)
 		bt_log_init("btsootfs", BT_LOG_DEBUG);
 	rc = load_block(&o, &b);
+	if (rc == 0)
+		rc = check_mountpoint(&o, co.mountpoint, &b);
 	if (rc)
 		return rc;
-	snprintf(fsname, sizeof(fsname), "-ofsname=btsoot:%s", b.name);
 	mirror_source(&args, b.source);
-	fuse_opt_add_arg(&args, "-odefault_permissions");
-	fuse_opt_add_arg(&args, fsname);
-	fuse_opt_add_arg(&args, "-osubtype=btsootfs");
+	if (fuse_opt_add_arg(&args, "-odefault_permissions") < 0 || add_fsname(&args, &o) < 0 ||
+	    fuse_opt_add_arg(&args, "-osubtype=btsootfs") < 0) {
+		bt_err("out of memory");
+		return BT_EXIT_INTERNAL;
+	}
 	rc = run(&args, &co, &o, &b);
 	free(co.mountpoint);
 	fuse_opt_free_args(&args);

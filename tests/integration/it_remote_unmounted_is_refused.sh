@@ -160,18 +160,22 @@ assert_trees_equal "$SRC" "$REM" "remote equals source"
 
 # (c) The share dies under the sync (as sshfs or a network share can): the
 # remote is served by a FUSE pass-through (a second btsootfs, block 'r',
-# over the store), killed with SIGKILL while the sync copies; every remote
-# call then fails with ENOTCONN. The sync must stop with a documented
-# non-zero code, and the lazily unmounted mount point must stay empty.
+# mounted over the store's directory, as btsootfs only mounts over its
+# source, and bound onto the remote's mount point), killed with SIGKILL
+# while the sync copies; every remote call then fails with ENOTCONN. The
+# sync must stop with a documented non-zero code, and the lazily unmounted
+# mount point must stay empty.
 mkdir "$W/rdummy"
 "$BTSOOT" add r "$STORE/remote" "$W/rdummy" >/dev/null || fail "add the pass-through block"
 umount "$REM" || fail "umount remote"
-"$BTSOOTFS" "$STORE/remote" "$REM" -o block=r -f 2>>"$W/remote-fs.log" &
+"$BTSOOTFS" "$STORE/remote" "$STORE/remote" -o block=r -f 2>>"$W/remote-fs.log" &
 RFS=$!
-for _ in $(seq 100); do grep -q " $REM fuse.btsootfs" /proc/mounts && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q " $STORE/remote fuse.btsootfs" /proc/mounts && break; sleep 0.1; done
+remount
 grep -q " $REM fuse.btsootfs" /proc/mounts && pass "the remote is served through FUSE" ||
 	fail "the FUSE remote did not mount: $(cat "$W/remote-fs.log")"
-trap 'kill -9 $RFS 2>/dev/null; umount_block; umount -l "$REM" 2>/dev/null; umount -l "$STORE" 2>/dev/null; cleanup' EXIT
+trap 'kill -9 $RFS 2>/dev/null; umount_block; umount -l "$REM" 2>/dev/null
+	umount -l "$STORE/remote" 2>/dev/null; umount -l "$STORE" 2>/dev/null; cleanup' EXIT
 mount_block t
 for i in $(seq -w 200); do dd if=/dev/urandom of="$SRC/bulk/b$i" bs=1M count=1 conv=notrunc status=none; done
 umount_block
@@ -195,6 +199,7 @@ esac
 [ "$(wc -l < "$W/bg.err")" -le 2 ] && pass "with a short error" ||
 	fail "the error is $(wc -l < "$W/bg.err") lines: $(head -3 "$W/bg.err")"
 umount -l "$REM"
+umount -l "$STORE/remote" # the dead pass-through: the store is bare again
 [ -z "$(ls -A "$REM")" ] && pass "nothing written into the empty mount point" ||
 	fail "the sync wrote into the empty mount point: $(ls -A "$REM" | head)"
 "$SYNC" -q t >/dev/null 2>&1; rc=$?
