@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -98,14 +100,62 @@ int bt_ctx_check_alive(struct bt_ctx *c)
 	return BT_EXIT_SOURCE;
 }
 
+/* The source directory under a running btsootfs, borrowed from the daemon
+ * (it opened the directory before mounting over it): reading there costs
+ * what it costs on the bare directory, not a FUSE round trip per lookup,
+ * stat and xattr. It holds what the mount shows: every change through the
+ * mount is made there by the daemon before it answers (no writeback cache
+ * by default; with it, data not yet written back has no row yet either).
+ * -1 when there is no daemon or nothing fits. */
+static int underlying_source(struct bt_ctx *c, int daemon_pid)
+{
+	char dir[64], link[80], target[PATH_MAX];
+	struct stat mounted, st;
+	struct dirent *e;
+	DIR *d;
+	int fd = -1;
+
+	if (daemon_pid <= 0 || fstat(c->srcfd, &mounted) < 0)
+		return -1;
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", daemon_pid);
+	if (!(d = opendir(dir)))
+		return -1;
+	while (fd < 0 && (e = readdir(d))) {
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "%s/%.16s", dir, e->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, c->block.source))
+			continue;
+		fd = open(link, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		/* The daemon never opens its own mount: still, only a directory
+		 * on another device than the mounted one is the real source. */
+		if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_dev == mounted.st_dev)) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	closedir(d);
+	return fd;
+}
+
 static int open_source(struct bt_ctx *c)
 {
 	int rc;
 
 	c->srcfd = open(c->block.source, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	rc = c->srcfd < 0 ? -errno : source_alive(c->srcfd);
-	if (rc == 0)
-		return 0;
+	if (rc == 0) {
+		c->readfd = underlying_source(c, bt_ctx_daemon_pid(c));
+		if (c->readfd < 0)
+			c->readfd = fcntl(c->srcfd, F_DUPFD_CLOEXEC, 0);
+		if (c->readfd >= 0)
+			return 0;
+		rc = -errno;
+	}
 	if (rc == -ENOTCONN)
 		bt_ctx_source_dead(c);
 	else
@@ -120,7 +170,7 @@ int bt_ctx_open(struct bt_ctx *c, const struct bt_dirs *d, const char *block,
 	int rc;
 
 	memset(c, 0, sizeof(*c));
-	c->srcfd = c->lockfd = -1;
+	c->srcfd = c->readfd = c->lockfd = -1;
 	c->remote.rootfd = c->remote.areafd = c->remote.tmpfd = c->remote.trashfd = -1;
 	c->dirs = *d;
 	rc = bt_block_load(d, block, &c->block, c->err, sizeof(c->err));
@@ -166,7 +216,9 @@ void bt_ctx_close(struct bt_ctx *c)
 	c->j = NULL;
 	if (c->srcfd >= 0)
 		close(c->srcfd);
-	c->srcfd = -1;
+	if (c->readfd >= 0)
+		close(c->readfd);
+	c->srcfd = c->readfd = -1;
 	bt_lock_release(c->lockfd);
 	c->lockfd = -1;
 }

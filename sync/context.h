@@ -31,6 +31,8 @@ struct bt_ctx {
 	bool journal_corrupt; /* a read of j found a corrupt row */
 	struct bt_remote remote; /* rootfd -1 unless BT_CTX_REMOTE */
 	int srcfd;  /* source root O_PATH | O_DIRECTORY, -1 unless BT_CTX_SOURCE */
+	int readfd; /* where the source is read: the directory under a running
+		     * btsootfs (see context.c), else a copy of srcfd */
 	int lockfd; /* -1 unless BT_CTX_LOCK */
 	/* Source files changed at or after this (ctime) may have data rows
 	 * beyond the ones being replayed: their times are not copied yet, so a

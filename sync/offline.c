@@ -123,51 +123,12 @@ static int compare_dirs(struct bt_ctx *c, struct bt_offline *o,
 	int rc;
 
 	memset(st, 0, sizeof(*st));
-	rc = bt_rescan_dirs(&c->remote, c->srcfd, o->dirs, o->n, ro, st, &at);
+	rc = bt_rescan_dirs(&c->remote, c->readfd, o->dirs, o->n, ro, st, &at);
 	if (rc == 0)
 		return BT_EXIT_OK;
 	snprintf(c->err, sizeof(c->err), "comparing %s after changes made while unmounted: %s",
 		 *o->dirs[at] ? o->dirs[at] : ".", strerror(-rc));
 	return bt_exit_for_errno(rc);
-}
-
-/* The source directory under a running btsootfs, borrowed from the daemon
- * (it opened the directory before mounting over it): a stat walk there
- * costs what `find` costs, not a FUSE round trip per entry. Only stats are
- * read through it. -1 when there is no daemon or nothing fits. */
-static int underlying_source(struct bt_ctx *c, int daemon_pid)
-{
-	char dir[64], link[80], target[PATH_MAX];
-	struct stat mounted, st;
-	struct dirent *e;
-	DIR *d;
-	int fd = -1;
-
-	if (daemon_pid <= 0 || fstat(c->srcfd, &mounted) < 0)
-		return -1;
-	snprintf(dir, sizeof(dir), "/proc/%d/fd", daemon_pid);
-	if (!(d = opendir(dir)))
-		return -1;
-	while (fd < 0 && (e = readdir(d))) {
-		ssize_t n;
-
-		snprintf(link, sizeof(link), "%s/%.16s", dir, e->d_name);
-		n = readlink(link, target, sizeof(target) - 1);
-		if (n <= 0)
-			continue;
-		target[n] = '\0';
-		if (strcmp(target, c->block.source))
-			continue;
-		fd = open(link, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		/* The daemon never opens its own mount: still, only a directory
-		 * on another device than the mounted one is the real source. */
-		if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_dev == mounted.st_dev)) {
-			close(fd);
-			fd = -1;
-		}
-	}
-	closedir(d);
-	return fd;
 }
 
 int bt_offline_scan(struct bt_ctx *c, struct bt_offline *o, bool force, bool dry_run)
@@ -178,7 +139,7 @@ int bt_offline_scan(struct bt_ctx *c, struct bt_offline *o, bool force, bool dry
 	};
 	int64_t mirror = 0;
 	bool refuse;
-	int rc, walkfd;
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	if (!c->block.scan_offline_changes)
@@ -189,10 +150,7 @@ int bt_offline_scan(struct bt_ctx *c, struct bt_offline *o, bool force, bool dry
 		return BT_EXIT_OK;
 	bt_fs_now(c->block.state, &o->began);
 	o->daemon_pid = bt_ctx_daemon_pid(c);
-	walkfd = underlying_source(c, o->daemon_pid);
-	rc = pick_dirs(walkfd >= 0 ? walkfd : c->srcfd, o->since, o);
-	if (walkfd >= 0)
-		close(walkfd);
+	rc = pick_dirs(c->readfd, o->since, o);
 	if (rc < 0) {
 		snprintf(c->err, sizeof(c->err), "looking for changes made to %s while it was "
 			 "not mounted: %s", c->block.source, strerror(-rc));

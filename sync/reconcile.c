@@ -323,7 +323,7 @@ int bt_reconcile_all(struct bt_ctx *c, const struct bt_rescan_opts *o,
 		wo.names_arg = &set;
 	}
 	pause_for_tests();
-	rc = bt_rescan(&c->remote, c->srcfd, &wo, st);
+	rc = bt_rescan(&c->remote, c->readfd, &wo, st);
 	free(set.v);
 	if (rc < 0) {
 		snprintf(c->err, sizeof(c->err), "comparing block '%s' with its source "
@@ -458,7 +458,7 @@ static int compare_names(struct bt_ctx *c, struct bt_recheck_set *set,
 	o.must_copy = must_copy;
 	o.trusted = trusted;
 	o.names_arg = &arg;
-	rc = bt_rescan_names(&c->remote, c->srcfd, names->v, deep, names->n, &o, st, &at);
+	rc = bt_rescan_names(&c->remote, c->readfd, names->v, deep, names->n, &o, st, &at);
 	if (rc < 0)
 		snprintf(c->err, sizeof(c->err), "comparing %s with the source: %s",
 			 st->stopped_at[0] ? st->stopped_at : *names->v[at] ? names->v[at] : ".",

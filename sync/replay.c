@@ -219,7 +219,7 @@ static int exchange(struct bt_ctx *c, const struct bt_op_rec *r)
 
 static dev_t source_rdev(struct bt_ctx *c, const char *rel)
 {
-	int fd = bt_open_beneath(c->srcfd, rel, O_PATH, 0);
+	int fd = bt_open_beneath(c->readfd, rel, O_PATH, 0);
 	struct stat st = { 0 };
 
 	if (fd >= 0) {
@@ -387,7 +387,7 @@ static int namespace_phase(struct bt_ctx *c, struct bt_batch *b, struct bt_dirty
  * so a fifo or device now at that name is never opened for real. */
 static int open_source_file(struct bt_ctx *c, const struct bt_dirty *e, struct stat *s)
 {
-	int fd = bt_reopen_file_beneath(c->srcfd, e->path, O_RDONLY, s);
+	int fd = bt_reopen_file_beneath(c->readfd, e->path, O_RDONLY, s);
 
 	if (fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP) {
 		bt_debug("copy %s: gone from the source: kept for later", e->path);
@@ -576,7 +576,7 @@ static bool before(const struct timespec *a, const struct timespec *b)
 
 static int set_one_meta(struct bt_ctx *c, struct bt_dirty *e, struct bt_recheck_set *rs)
 {
-	int fd = bt_open_beneath(c->srcfd, e->path, O_PATH, 0), rc;
+	int fd = bt_open_beneath(c->readfd, e->path, O_PATH, 0), rc;
 	struct stat s;
 
 	if (fd >= 0 && (fstat(fd, &s) < 0 || (e->ino && s.st_ino != e->ino))) {

@@ -210,7 +210,7 @@ int bt_check_rescan(struct bt_ctx *c, struct bt_rescan_stats *st)
 	st->differences = 1; /* unknown: no pass has run */
 	if (!has_entries(c->remote.rootfd))
 		return BT_EXIT_OK; /* nothing there to lose */
-	rc = bt_rescan(&c->remote, c->srcfd, &o, st);
+	rc = bt_rescan(&c->remote, c->readfd, &o, st);
 	loss = (struct bt_loss){ st->doomed, adopt ? 0 : st->created, st->remote_entries };
 	bt_doomed_show(&l, rc == 0 && bt_loss_too_big(c, &loss));
 	if (rc < 0) {

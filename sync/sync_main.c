@@ -225,7 +225,7 @@ static int dry_rescan(struct bt_ctx *c, struct args *a, const char *why)
 
 	printf("btsoot-sync: block '%s' (dry run): %s; a full rescan would run\n",
 	       c->block.name, why);
-	rc = bt_rescan(&c->remote, c->srcfd, &o, &st);
+	rc = bt_rescan(&c->remote, c->readfd, &o, &st);
 	if (rc < 0) {
 		snprintf(c->err, sizeof(c->err), "rescan of block '%s' stopped: %s",
 			 c->block.name, strerror(-rc));
