@@ -253,16 +253,12 @@ compare() { # WHAT
 		return 0
 	fi
 	fail "seed $SEED: remote equals source $1: $(cmp "$W/m1" "$W/m2" | head -1)"
-	echo "--- first differences (< source, > remote): path, type, mode, size, mtime, target"
-	diff <(by_path "$SRC") <(by_path "$REM") | grep -a '^[<>]' | head -8
-	diff <(tr '\0\n' '\n?' < "$W/m1" | grep -a '^[0-9a-f]\{32\}  ') \
-	     <(tr '\0\n' '\n?' < "$W/m2" | grep -a '^[0-9a-f]\{32\}  ') | grep -a '^[<>]' | head -4
+	# Kept as they were at the failure: later compares overwrite the others.
+	cp "$W/m1" "$D/source.manifest.failed"; cp "$W/m2" "$D/remote.manifest.failed"
+	echo "--- first differences (< source, > remote): type, mode, owner, size, mtime, path;"
+	echo "--- xattrs; content hashes; hard-link groups (link NAME = FIRST NAME)"
+	diff <(tr '\0\n' '\n?' < "$W/m1") <(tr '\0\n' '\n?' < "$W/m2") | grep -a '^[<>]' | head -12
 	return 1
-}
-
-by_path() { # DIR
-	(cd "$1" && find . -path ./.btsoot -prune -o \( -type f -printf '%p\t%y %m %s %T@\0' \) -o \
-		-printf '%p\t%y %m - %T@ %l\0' | LC_ALL=C sort -z | tr '\0\n' '\n?')
 }
 
 one_seed() { # SEED
