@@ -377,7 +377,7 @@ static int queue_hash(struct dir_walk *d, const char *rel, const struct stat *s,
 	 * reused dirent. */
 	slash = strrchr(p->rel, '/');
 	name = slash ? slash + 1 : p->rel;
-	/* The source is the user's own tree, read through their mount. */
+	/* The source is the user's own tree: its devices are never opened. */
 	d->jobs[2 * d->npairs] = (struct bt_hash_job){
 		.dirfd = d->sdir, .name = name, .no_devices = true };
 	d->jobs[2 * d->npairs + 1] = (struct bt_hash_job){
