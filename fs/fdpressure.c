@@ -28,8 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "btsoot/log.h"
@@ -40,37 +38,11 @@
 static struct {
 	struct bt_fs *fs;
 	struct fuse_session *se;
-	int wake[2];
+	int wake[2]; /* bt_fd_reclaim (fdlimit.c) writes to wake[1] */
 	pthread_t thread;
 	bool running, stop;
 	uint64_t asked; /* entries invalidated, for the debug log */
 } rec = { .wake = { -1, -1 } };
-
-void bt_fd_reclaim(void)
-{
-	if (rec.wake[1] >= 0 && write(rec.wake[1], "r", 1) < 0 && errno != EAGAIN)
-		bt_debug("cannot wake the reclaimer: %s", strerror(errno));
-}
-
-size_t bt_fd_soft_limit(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
-		return (size_t)-1;
-	return (size_t)rl.rlim_cur / 4 * 3;
-}
-
-bool bt_fd_retry(int err, int *tries)
-{
-	static const struct timespec pause = { 0, 50 * 1000000L };
-
-	if ((err != EMFILE && err != ENFILE) || ++*tries > 200)
-		return false;
-	bt_fd_reclaim();
-	nanosleep(&pause, NULL);
-	return true;
-}
 
 /* Whether the absolute path p is a mount point (mountinfo's 5th field). */
 static bool is_mount_point(const char *p)
@@ -119,7 +91,7 @@ static void invalidate(struct bt_fs *fs, struct bt_inode *in)
 	if (fuse_lowlevel_notify_inval_entry(rec.se, pino, slash + 1, strlen(slash + 1)) == 0)
 		rec.asked++;
 	if (parent)
-		bt_inode_forget(fs, parent, 1);
+		jrec_forget(fs, parent, 1);
 }
 
 /* One round: up to the number of inodes over the target, oldest first. */
@@ -138,7 +110,7 @@ static void sweep(struct bt_fs *fs)
 	v = bt_inodes_pin_unused(fs, want, &n);
 	for (size_t i = 0; v && i < n; i++) {
 		invalidate(fs, v[i]);
-		bt_inode_forget(fs, v[i], 1); /* unpin: may be the last reference */
+		jrec_forget(fs, v[i], 1); /* unpin: may be the last reference */
 	}
 	free(v);
 	bt_debug("reclaim: asked the kernel to forget %zu entries (%llu so far)", n,
@@ -174,6 +146,8 @@ int bt_fd_pressure_start(struct bt_fs *fs, struct fuse_session *se)
 	rec.se = se;
 	rec.stop = false;
 	rc = pthread_create(&rec.thread, NULL, reclaimer, fs);
+	if (rc == 0)
+		bt_fd_set_waker(rec.wake[1]);
 	if (rc) {
 		close(rec.wake[0]);
 		close(rec.wake[1]);
@@ -190,6 +164,7 @@ void bt_fd_pressure_stop(void)
 		return;
 	__atomic_store_n(&rec.stop, true, __ATOMIC_RELEASE);
 	bt_fd_reclaim();
+	bt_fd_set_waker(-1);
 	pthread_join(rec.thread, NULL);
 	rec.running = false;
 	close(rec.wake[0]);

@@ -90,16 +90,20 @@ struct bt_fs {
 	bool watching, watch_stop;
 };
 
-/* fdpressure.c: staying under the descriptor limit. The reclaimer thread
- * runs from start (once the session exists) to stop (after its loop). */
-int bt_fd_pressure_start(struct bt_fs *fs, struct fuse_session *se);
-void bt_fd_pressure_stop(void);
-/* Wakes the reclaimer; safe under any lock (a write to a pipe). */
-void bt_fd_reclaim(void);
+/* fdlimit.c (with the inode table): the descriptor limit. */
 size_t bt_fd_soft_limit(void);
+/* Wakes the reclaimer, if one runs; safe under any lock (a write to a pipe). */
+void bt_fd_reclaim(void);
 /* After err from an open: true (having asked for a reclaim and waited a
  * moment) while it is worth retrying. */
 bool bt_fd_retry(int err, int *tries);
+void bt_fd_set_waker(int fd); /* the reclaimer's pipe, -1: none */
+
+/* fdpressure.c: the reclaimer thread, from start (once the session
+ * exists) to stop (after its loop): near the limit it has the kernel
+ * forget btsootfs's least recently used entries. */
+int bt_fd_pressure_start(struct bt_fs *fs, struct fuse_session *se);
+void bt_fd_pressure_stop(void);
 
 /* Each ops_*.c fills its part of the operation table. */
 void bt_fs_ns_ops(struct fuse_lowlevel_ops *ops);
@@ -127,8 +131,16 @@ struct bt_inode *bt_inode_get(struct bt_fs *fs, fuse_ino_t ino);
  * 0 or -errno. */
 int bt_inode_lookup(struct bt_fs *fs, struct bt_inode *parent, const char *name,
 		    struct fuse_entry_param *e);
-void bt_inode_forget(struct bt_fs *fs, struct bt_inode *in, uint64_t n);
-/* The known inode (dev, ino), pinned, or NULL. */
+/* Finds or inserts the inode st names, one lookup more; takes ownership of
+ * fd (closes it when the inode is known already). NULL: out of memory. */
+struct bt_inode *bt_inode_ref(struct bt_fs *fs, int fd, const struct stat *st);
+/* n lookups fewer (FORGET, or an unpin). true: that was the last, the inode
+ * is out of the table and the caller frees it with bt_inode_free (after
+ * journaling what it holds: jrec_forget does both). */
+bool bt_inode_unref(struct bt_fs *fs, struct bt_inode *in, uint64_t n);
+void bt_inode_free(struct bt_fs *fs, struct bt_inode *in);
+/* The known inode (dev, ino), pinned (release with jrec_forget(fs, in, 1)),
+ * or NULL. */
 struct bt_inode *bt_inode_find(struct bt_fs *fs, ino_t ino, dev_t dev);
 /* Pins up to want inodes not looked up since the last call (a clock sweep:
  * the others lose their mark) into a malloc'd array of *n. */
@@ -157,13 +169,15 @@ void jrec_inode_op(struct bt_fs *fs, struct bt_inode *in, int op, int64_t off);
 /* Caller holds ns_mu. A name of a multi-link file went away (st: its stat
  * from before): journal a surviving name so the sync can follow it.
  * Returns the inode pinned (or NULL): the caller unpins it with
- * bt_inode_forget(fs, in, 1) after releasing ns_mu (the last reference
+ * jrec_forget(fs, in, 1) after releasing ns_mu (the last reference
  * flushes its extents, which takes ns_mu), so ns_mu is held across the
  * whole operation and all of its rows. */
 struct bt_inode *jrec_name_gone(struct bt_fs *fs, const struct stat *st);
 void jrec_add_extent(struct bt_fs *fs, struct bt_inode *in, int64_t off, int64_t end);
 void jrec_flush_inode(struct bt_fs *fs, struct bt_inode *in);
 void jrec_flush_all(struct bt_fs *fs);
+/* n lookups fewer; at the last, journals the inode's ranges and frees it. */
+void jrec_forget(struct bt_fs *fs, struct bt_inode *in, uint64_t n);
 int jrec_start_flusher(struct bt_fs *fs);
 void jrec_stop_flusher(struct bt_fs *fs);
 

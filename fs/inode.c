@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The inode table: (dev, ino) -> struct bt_inode, with kernel lookup counts. */
+/* The inode table: (dev, ino) -> struct bt_inode, with kernel lookup counts.
+ * A library of its own (fs/meson.build): it knows nothing of the journal;
+ * the recorder (jrec.c) flushes an inode's ranges before it is freed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -180,8 +182,7 @@ static void keep_name(struct bt_inode *in, int *fd)
 	}
 }
 
-/* Finds or inserts; takes ownership of fd (closes it when not needed). */
-static struct bt_inode *inode_ref(struct bt_fs *fs, int fd, const struct stat *st)
+struct bt_inode *bt_inode_ref(struct bt_fs *fs, int fd, const struct stat *st)
 {
 	size_t b = bucket_of(fs, st->st_ino, st->st_dev);
 	struct bt_inode *in;
@@ -248,7 +249,7 @@ int bt_inode_lookup(struct bt_fs *fs, struct bt_inode *parent, const char *name,
 		close(fd);
 		return rc;
 	}
-	in = inode_ref(fs, fd, &e->attr);
+	in = bt_inode_ref(fs, fd, &e->attr);
 	if (!in)
 		return -ENOMEM;
 	e->ino = (uintptr_t)in;
@@ -266,22 +267,23 @@ static void unhash(struct bt_fs *fs, struct bt_inode *in)
 	fs->ninodes--;
 }
 
-void bt_inode_forget(struct bt_fs *fs, struct bt_inode *in, uint64_t n)
+bool bt_inode_unref(struct bt_fs *fs, struct bt_inode *in, uint64_t n)
 {
 	bool gone;
 
 	if (in == &fs->root)
-		return;
+		return false;
 	pthread_mutex_lock(&fs->table_mu);
 	in->nlookup = n > in->nlookup ? 0 : in->nlookup - n;
 	gone = in->nlookup == 0;
 	if (gone)
 		unhash(fs, in);
 	pthread_mutex_unlock(&fs->table_mu);
-	if (!gone)
-		return;
-	/* Journal what it still holds before its descriptor goes away. */
-	jrec_flush_inode(fs, in);
+	return gone;
+}
+
+void bt_inode_free(struct bt_fs *fs, struct bt_inode *in)
+{
 	inode_release(in);
 	pthread_mutex_lock(&fs->table_mu);
 	in->hnext = fs->free_inodes;
@@ -354,7 +356,7 @@ struct bt_inode *bt_inode_find(struct bt_fs *fs, ino_t ino, dev_t dev)
 		if (in->ino == ino && in->dev == dev)
 			break;
 	if (in)
-		in->nlookup++; /* pinned: release with bt_inode_forget(fs, in, 1) */
+		in->nlookup++; /* pinned: released with jrec_forget(fs, in, 1) */
 	pthread_mutex_unlock(&fs->table_mu);
 	return in;
 }

@@ -260,6 +260,15 @@ out:
 	bt_extents_free(&ext);
 }
 
+void jrec_forget(struct bt_fs *fs, struct bt_inode *in, uint64_t n)
+{
+	if (!bt_inode_unref(fs, in, n))
+		return;
+	/* Journal what it still holds before its descriptor goes away. */
+	jrec_flush_inode(fs, in);
+	bt_inode_free(fs, in);
+}
+
 void jrec_flush_all(struct bt_fs *fs)
 {
 	size_t n;
@@ -267,7 +276,7 @@ void jrec_flush_all(struct bt_fs *fs)
 
 	for (size_t i = 0; i < n; i++) {
 		jrec_flush_inode(fs, v[i]);
-		bt_inode_forget(fs, v[i], 1); /* unpin */
+		jrec_forget(fs, v[i], 1); /* unpin */
 	}
 	free(v);
 }

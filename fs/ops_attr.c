@@ -70,7 +70,7 @@ static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
 	struct bt_fs *fs = fs_of(req);
 
-	bt_inode_forget(fs, bt_inode_get(fs, ino), nlookup);
+	jrec_forget(fs, bt_inode_get(fs, ino), nlookup);
 	fuse_reply_none(req);
 }
 
@@ -80,7 +80,7 @@ static void op_forget_multi(fuse_req_t req, size_t count,
 	struct bt_fs *fs = fs_of(req);
 
 	for (size_t i = 0; i < count; i++)
-		bt_inode_forget(fs, bt_inode_get(fs, forgets[i].ino),
+		jrec_forget(fs, bt_inode_get(fs, forgets[i].ino),
 				forgets[i].nlookup);
 	fuse_reply_none(req);
 }

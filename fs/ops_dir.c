@@ -86,7 +86,7 @@ static bool add_entry(fuse_req_t req, struct bt_inode *dir, struct dirent *de,
 		used = fuse_add_direntry_plus(req, buf + *pos, size - *pos, de->d_name,
 					      &e, next);
 		if (used > size - *pos && e.ino)
-			bt_inode_forget(fs, bt_inode_get(fs, e.ino), 1);
+			jrec_forget(fs, bt_inode_get(fs, e.ino), 1);
 	}
 	if (used > size - *pos)
 		return false;

@@ -104,7 +104,7 @@ static void remove_entry(fuse_req_t req, fuse_ino_t pino, const char *name, bool
 	}
 	pthread_mutex_unlock(&fs->ns_mu);
 	if (gone)
-		bt_inode_forget(fs, gone, 1);
+		jrec_forget(fs, gone, 1);
 	free(path);
 	fuse_reply_err(req, -rc);
 }
@@ -173,7 +173,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t pino, const char *name,
 	}
 	pthread_mutex_unlock(&fs->ns_mu);
 	if (gone)
-		bt_inode_forget(fs, gone, 1);
+		jrec_forget(fs, gone, 1);
 	free(from);
 	free(to);
 	fuse_reply_err(req, -rc);

@@ -2,19 +2,16 @@
 /*
  * bench-inodemem [N]: the memory btsootfs's inode table takes for N inodes
  * (default 1,000,000), measured, not computed: the real table code
- * (fs/inode.c, compiled in) is fed N distinct (dev, ino) pairs and the
+ * (fs/inode.c, the library btsootfs links too) is fed N distinct (dev, ino) pairs and the
  * process's resident memory is read before and after. The descriptors the
  * daemon would hold are kernel memory, not the daemon's, and are left out
  * (fd -1): this host's descriptor limit could not hold a million anyway.
  */
-#include "../../fs/inode.c"
-
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 
-/* What inode.c calls outside the table. */
-void jrec_flush_inode(struct bt_fs *fs, struct bt_inode *in) { (void)fs; (void)in; }
-void bt_fd_reclaim(void) {}
-bool bt_fd_retry(int err, int *tries) { (void)err; (void)tries; return false; }
+#include "fs.h"
 
 static long rss_kib(void)
 {
@@ -43,7 +40,7 @@ int main(int argc, char **argv)
 	before = rss_kib();
 	for (size_t i = 0; i < n; i++) {
 		st.st_ino = 1000 + i * 7;
-		if (!inode_ref(&fs, -1, &st)) {
+		if (!bt_inode_ref(&fs, -1, &st)) {
 			fprintf(stderr, "bench-inodemem: out of memory at %zu\n", i);
 			return 1;
 		}
