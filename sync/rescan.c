@@ -105,6 +105,25 @@ static const char *first_link(struct walk *w, const struct stat *st)
 	return NULL;
 }
 
+/* rel now holds the remote copy the other names of its inode link to:
+ * the name known before (a trusted name outside a partial walk) could not
+ * be linked to, so later names must not try it again and each get a copy
+ * of their own (a hard-link group split on the remote). */
+static void take_first(struct walk *w, const struct stat *st, const char *rel)
+{
+	for (size_t i = 0; i < w->nlinks; i++) {
+		char *dup;
+
+		if (w->links[i].ino != st->st_ino || w->links[i].dev != st->st_dev)
+			continue;
+		if ((dup = strdup(rel))) {
+			free(w->links[i].rel);
+			w->links[i].rel = dup;
+		}
+		return;
+	}
+}
+
 static void remember_link(struct walk *w, const struct stat *st, const char *rel)
 {
 	if (st->st_nlink < 2 || first_link(w, st))
@@ -198,7 +217,9 @@ static int create(struct walk *w, const char *rel, const struct stat *st)
 		}
 		rc = bt_remote_copy_whole(w->r, fd, st, rel);
 		close(fd);
-		if (rc == 0)
+		if (rc == 0 && first && strcmp(first, rel))
+			take_first(w, st, rel);
+		else if (rc == 0)
 			remember_link(w, st, rel);
 		return rc;
 	}
