@@ -3,9 +3,11 @@
  * Opening the journal, its meta table, and the sync side's reads and
  * pruning. The daemon's queued appends are in journal_writer.c.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 
 #include <xxhash.h>
 
+#include "btsoot/lockfile.h"
 #include "btsoot/log.h"
 #include "journal_impl.h"
 
@@ -262,6 +265,51 @@ static int journal_setup(struct bt_journal *j, int flags)
 	return rc;
 }
 
+/* path as a URI with immutable=1: every byte but unreserved ones and '/'
+ * percent-encoded (a '?' or '#' in a path must not end it). */
+static int open_snapshot(const char *path, sqlite3 **db)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(path), k = 0;
+	char *uri = malloc(n * 3 + 32);
+	int rc;
+
+	if (!uri)
+		return SQLITE_NOMEM;
+	k += (size_t)sprintf(uri, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (isalnum(*p) || strchr("/-._~", *p)) {
+			uri[k++] = (char)*p;
+		} else {
+			uri[k++] = '%';
+			uri[k++] = hex[*p >> 4];
+			uri[k++] = hex[*p & 15];
+		}
+	}
+	snprintf(uri + k, 32, "?immutable=1");
+	rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+			     SQLITE_OPEN_FULLMUTEX, NULL);
+	free(uri);
+	return rc;
+}
+
+bool bt_journal_quiet(const char *path, const char *state_dir)
+{
+	char p[PATH_MAX + 32];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/daemon.lock", state_dir);
+	if (bt_lock_holder(p) != 0)
+		return false;
+	snprintf(p, sizeof(p), "%s/sync.lock", state_dir);
+	if (bt_lock_holder(p) != 0)
+		return false;
+	snprintf(p, sizeof(p), "%s-wal", path);
+	if (stat(p, &st) == 0)
+		return st.st_size == 0;
+	return errno == ENOENT;
+}
+
 int bt_journal_open(const char *path, int flags, struct bt_journal **out)
 {
 	struct bt_journal *j;
@@ -280,7 +328,10 @@ int bt_journal_open(const char *path, int flags, struct bt_journal **out)
 	pthread_cond_init(&j->done, NULL);
 	oflags = (flags & BT_J_READONLY) ? SQLITE_OPEN_READONLY
 					 : SQLITE_OPEN_READWRITE;
-	rc = sqlite3_open_v2(path, &j->db, oflags | SQLITE_OPEN_FULLMUTEX, NULL);
+	if ((flags & BT_J_READONLY) && (flags & BT_J_SNAPSHOT))
+		rc = open_snapshot(path, &j->db);
+	else
+		rc = sqlite3_open_v2(path, &j->db, oflags | SQLITE_OPEN_FULLMUTEX, NULL);
 	rc = rc == SQLITE_OK ? journal_setup(j, flags) : bt_journal_errno(rc);
 	if (rc < 0) {
 		if (j->db)
