@@ -26,6 +26,9 @@ static int meta_check_rows(struct bt_journal *j);
 
 #define SCHEMA_VERSION "3"
 
+/* Why the last bt_journal_open failed (bt_journal_open_why). */
+static __thread char open_why[256];
+
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT, crc INTEGER)"
 	" WITHOUT ROWID;"
@@ -152,8 +155,14 @@ static int journal_quick_check(struct bt_journal *j)
 		return bt_journal_errno(rc);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW &&
-	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0)
+	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+		snprintf(open_why, sizeof(open_why), "PRAGMA quick_check: %s",
+			 (const char *)sqlite3_column_text(st, 0));
 		rc = SQLITE_CORRUPT;
+	} else if (rc != SQLITE_ROW) {
+		snprintf(open_why, sizeof(open_why), "PRAGMA quick_check: %s",
+			 sqlite3_errmsg(j->db));
+	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : bt_journal_errno(rc);
 }
@@ -256,12 +265,18 @@ static int journal_setup(struct bt_journal *j, int flags)
 	}
 	rc = meta_columns(j, &exists, &j->meta_crc);
 	rc = rc ? rc : meta_read(j, BT_META_SCHEMA, schema, sizeof(schema), false);
-	if (rc == 0 && atoi(schema) > atoi(SCHEMA_VERSION))
+	if (rc == 0 && atoi(schema) > atoi(SCHEMA_VERSION)) {
+		snprintf(open_why, sizeof(open_why), "schema version %s is newer than this "
+			 "btsoot's (" SCHEMA_VERSION ")", schema);
 		return -EPROTO; /* a newer btsoot's: not ours to set aside */
+	}
 	if (rc == 0 && (flags & BT_J_READONLY) && (!strcmp(schema, "1") || !strcmp(schema, "2")))
 		return 0; /* readable as it is, meta unchecked: a writer upgrades it */
-	if (rc == -ENOENT || (rc == 0 && (strcmp(schema, SCHEMA_VERSION) != 0 || !j->meta_crc)))
+	if (rc == -ENOENT || (rc == 0 && (strcmp(schema, SCHEMA_VERSION) != 0 || !j->meta_crc))) {
+		snprintf(open_why, sizeof(open_why), "not a btsoot journal (no schema version "
+			 SCHEMA_VERSION " in its meta table)");
 		return -EUCLEAN; /* some other SQLite file */
+	}
 	return rc;
 }
 
@@ -293,6 +308,11 @@ static int open_snapshot(const char *path, sqlite3 **db)
 	return rc;
 }
 
+const char *bt_journal_open_why(void)
+{
+	return open_why;
+}
+
 bool bt_journal_quiet(const char *path, const char *state_dir)
 {
 	char p[PATH_MAX + 32];
@@ -316,6 +336,7 @@ int bt_journal_open(const char *path, int flags, struct bt_journal **out)
 	int oflags, rc;
 
 	*out = NULL;
+	open_why[0] = '\0';
 	rc = journal_prepare_file(path, flags);
 	if (rc < 0)
 		return rc;
@@ -334,6 +355,8 @@ int bt_journal_open(const char *path, int flags, struct bt_journal **out)
 		rc = sqlite3_open_v2(path, &j->db, oflags | SQLITE_OPEN_FULLMUTEX, NULL);
 	rc = rc == SQLITE_OK ? journal_setup(j, flags) : bt_journal_errno(rc);
 	if (rc < 0) {
+		if (j->db && !open_why[0])
+			snprintf(open_why, sizeof(open_why), "%s", sqlite3_errmsg(j->db));
 		if (j->db)
 			bt_debug("journal %s: %s", path, sqlite3_errmsg(j->db));
 		bt_journal_close(j);
@@ -391,6 +414,8 @@ static bool meta_row_ok(sqlite3_stmt *st, const char *key, int vcol)
 
 static void meta_report_bad(struct bt_journal *j, const char *key)
 {
+	snprintf(open_why, sizeof(open_why), "meta '%s' does not match its checksum "
+		 "(garbled)", key);
 	bt_warn("journal %s: meta '%s' does not match its checksum (garbled)",
 		sqlite3_db_filename(j->db, "main"), key);
 }

@@ -151,6 +151,10 @@ struct bt_journal;
  * (locked past the timeout) or -errno. */
 int bt_journal_open(const char *path, int flags, struct bt_journal **out);
 void bt_journal_close(struct bt_journal *j);
+/* Why this thread's last bt_journal_open failed, as a clause for a message
+ * ("PRAGMA quick_check: ...", "meta 'k' does not match its checksum
+ * (garbled)", "schema version 7 is newer ..."); "" when it did not say. */
+const char *bt_journal_open_why(void);
 /* True when nothing has the journal open and no WAL holds commits:
  * state_dir's daemon.lock and sync.lock are free and path-wal is absent
  * or empty. Then BT_J_SNAPSHOT reads it exactly as it is. */
