@@ -356,7 +356,7 @@ static void check_history(struct check *k, const struct bt_status *s)
 	if (!s->first_sync_done)
 		say(k, WARN, "sync", 0, "the first sync has not completed yet (btsoot-sync %s)",
 		    k->b.name);
-	if (s->last_sync_end > s->last_sync && s->last_sync_exit >= 2)
+	if (s->last_sync_exit >= 2)
 		say(k, WARN, "sync", 0, "the last sync failed %s with exit %" PRId64 "%s%s",
 		    bt_fmt_age((time_t)s->last_sync_end, time(NULL), age, sizeof(age)),
 		    s->last_sync_exit, s->last_sync_error[0] ? ": " : "", s->last_sync_error);

@@ -82,7 +82,8 @@ static void print_notes(FILE *f, const struct bt_status *s)
 			"recheck", s->recheck_n, bt_plural(s->recheck_n, "name", "names"));
 }
 
-/* A run that failed after the last success: when, its exit code, why. */
+/* The last run, if it failed (a success records exit 0): when, its exit
+ * code, why. */
 static void print_failed_run(FILE *f, int64_t end, int64_t exit_code, const char *err)
 {
 	char age[48];
@@ -103,8 +104,7 @@ static void print_times(FILE *f, const struct bt_status *s)
 	if (s->last_sync_bytes >= 0)
 		fprintf(f, COL "%s\n", "  written", bt_fmt_bytes(s->last_sync_bytes, size,
 								 sizeof(size)));
-	if (s->last_sync_end > s->last_sync)
-		print_failed_run(f, s->last_sync_end, s->last_sync_exit, s->last_sync_error);
+	print_failed_run(f, s->last_sync_end, s->last_sync_exit, s->last_sync_error);
 	fprintf(f, COL "%s\n", "last verify", when(s->last_verify, buf, sizeof(buf)));
 	if (s->verify_result[0])
 		fprintf(f, COL "%s, %s\n", "  result", s->verify_result,
