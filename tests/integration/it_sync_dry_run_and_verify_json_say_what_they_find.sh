@@ -110,7 +110,11 @@ assert_eq "$n" "$(journal_meta last_verify_differences)" "verify recorded the co
 assert_eq 1 "$(journal_meta last_verify_exit)" "verify recorded its exit code"
 "$VERIFY" --json --repair t > "$W/v.json" 2> "$W/v.err"; rc=$?
 assert_eq 0 "$rc" "verify --repair --json exits 0 once repaired"
-assert_eq "$n" "$(json .counts.repaired "$W/v.json")" "repaired count"
+# (the root's mtime may differ by now too: counted by this run)
+assert_eq "$(json .counts.differences "$W/v.json")" "$(json .counts.repaired "$W/v.json")" \
+	"every difference is counted as repaired"
+r=$(json .counts.repaired "$W/v.json")
+[ "$r" -ge 3 ] && pass "at least the three changed entries repaired ($r)" || fail "repaired $r"
 "$VERIFY" --json t > "$W/v.json"; rc=$?
 assert_eq 0 "$rc" "verify --json of equal trees exits 0"
 assert_eq "0 equal" "$(json '"\(.differences | length) \(.result)"' "$W/v.json")" "no differences listed; result equal"
