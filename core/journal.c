@@ -3,9 +3,11 @@
  * Opening the journal, its meta table, and the sync side's reads and
  * pruning. The daemon's queued appends are in journal_writer.c.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 
 #include <xxhash.h>
 
+#include "btsoot/lockfile.h"
 #include "btsoot/log.h"
 #include "journal_impl.h"
 
@@ -22,6 +25,9 @@ static int meta_read(struct bt_journal *j, const char *key, char *buf, size_t le
 static int meta_check_rows(struct bt_journal *j);
 
 #define SCHEMA_VERSION "3"
+
+/* Why the last bt_journal_open failed (bt_journal_open_why). */
+static __thread char open_why[256];
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT, crc INTEGER)"
@@ -149,8 +155,14 @@ static int journal_quick_check(struct bt_journal *j)
 		return bt_journal_errno(rc);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW &&
-	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0)
+	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+		snprintf(open_why, sizeof(open_why), "PRAGMA quick_check: %s",
+			 (const char *)sqlite3_column_text(st, 0));
 		rc = SQLITE_CORRUPT;
+	} else if (rc != SQLITE_ROW) {
+		snprintf(open_why, sizeof(open_why), "PRAGMA quick_check: %s",
+			 sqlite3_errmsg(j->db));
+	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : bt_journal_errno(rc);
 }
@@ -253,13 +265,69 @@ static int journal_setup(struct bt_journal *j, int flags)
 	}
 	rc = meta_columns(j, &exists, &j->meta_crc);
 	rc = rc ? rc : meta_read(j, BT_META_SCHEMA, schema, sizeof(schema), false);
-	if (rc == 0 && atoi(schema) > atoi(SCHEMA_VERSION))
+	if (rc == 0 && atoi(schema) > atoi(SCHEMA_VERSION)) {
+		snprintf(open_why, sizeof(open_why), "schema version %s is newer than this "
+			 "btsoot's (" SCHEMA_VERSION ")", schema);
 		return -EPROTO; /* a newer btsoot's: not ours to set aside */
+	}
 	if (rc == 0 && (flags & BT_J_READONLY) && (!strcmp(schema, "1") || !strcmp(schema, "2")))
 		return 0; /* readable as it is, meta unchecked: a writer upgrades it */
-	if (rc == -ENOENT || (rc == 0 && (strcmp(schema, SCHEMA_VERSION) != 0 || !j->meta_crc)))
+	if (rc == -ENOENT || (rc == 0 && (strcmp(schema, SCHEMA_VERSION) != 0 || !j->meta_crc))) {
+		snprintf(open_why, sizeof(open_why), "not a btsoot journal (no schema version "
+			 SCHEMA_VERSION " in its meta table)");
 		return -EUCLEAN; /* some other SQLite file */
+	}
 	return rc;
+}
+
+/* path as a URI with immutable=1: every byte but unreserved ones and '/'
+ * percent-encoded (a '?' or '#' in a path must not end it). */
+static int open_snapshot(const char *path, sqlite3 **db)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(path), k = 0;
+	char *uri = malloc(n * 3 + 32);
+	int rc;
+
+	if (!uri)
+		return SQLITE_NOMEM;
+	k += (size_t)sprintf(uri, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (isalnum(*p) || strchr("/-._~", *p)) {
+			uri[k++] = (char)*p;
+		} else {
+			uri[k++] = '%';
+			uri[k++] = hex[*p >> 4];
+			uri[k++] = hex[*p & 15];
+		}
+	}
+	snprintf(uri + k, 32, "?immutable=1");
+	rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+			     SQLITE_OPEN_FULLMUTEX, NULL);
+	free(uri);
+	return rc;
+}
+
+const char *bt_journal_open_why(void)
+{
+	return open_why;
+}
+
+bool bt_journal_quiet(const char *path, const char *state_dir)
+{
+	char p[PATH_MAX + 32];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/daemon.lock", state_dir);
+	if (bt_lock_holder(p) != 0)
+		return false;
+	snprintf(p, sizeof(p), "%s/sync.lock", state_dir);
+	if (bt_lock_holder(p) != 0)
+		return false;
+	snprintf(p, sizeof(p), "%s-wal", path);
+	if (stat(p, &st) == 0)
+		return st.st_size == 0;
+	return errno == ENOENT;
 }
 
 int bt_journal_open(const char *path, int flags, struct bt_journal **out)
@@ -268,6 +336,7 @@ int bt_journal_open(const char *path, int flags, struct bt_journal **out)
 	int oflags, rc;
 
 	*out = NULL;
+	open_why[0] = '\0';
 	rc = journal_prepare_file(path, flags);
 	if (rc < 0)
 		return rc;
@@ -280,9 +349,14 @@ int bt_journal_open(const char *path, int flags, struct bt_journal **out)
 	pthread_cond_init(&j->done, NULL);
 	oflags = (flags & BT_J_READONLY) ? SQLITE_OPEN_READONLY
 					 : SQLITE_OPEN_READWRITE;
-	rc = sqlite3_open_v2(path, &j->db, oflags | SQLITE_OPEN_FULLMUTEX, NULL);
+	if ((flags & BT_J_READONLY) && (flags & BT_J_SNAPSHOT))
+		rc = open_snapshot(path, &j->db);
+	else
+		rc = sqlite3_open_v2(path, &j->db, oflags | SQLITE_OPEN_FULLMUTEX, NULL);
 	rc = rc == SQLITE_OK ? journal_setup(j, flags) : bt_journal_errno(rc);
 	if (rc < 0) {
+		if (j->db && !open_why[0])
+			snprintf(open_why, sizeof(open_why), "%s", sqlite3_errmsg(j->db));
 		if (j->db)
 			bt_debug("journal %s: %s", path, sqlite3_errmsg(j->db));
 		bt_journal_close(j);
@@ -340,6 +414,8 @@ static bool meta_row_ok(sqlite3_stmt *st, const char *key, int vcol)
 
 static void meta_report_bad(struct bt_journal *j, const char *key)
 {
+	snprintf(open_why, sizeof(open_why), "meta '%s' does not match its checksum "
+		 "(garbled)", key);
 	bt_warn("journal %s: meta '%s' does not match its checksum (garbled)",
 		sqlite3_db_filename(j->db, "main"), key);
 }

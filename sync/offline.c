@@ -14,7 +14,6 @@
 #include "btsoot/exitcodes.h"
 #include "btsoot/fsclock.h"
 #include "btsoot/log.h"
-#include "btsoot/words.h"
 #include "btsoot/pathsafe.h"
 #include "listing.h"
 #include "offline.h"
@@ -166,12 +165,6 @@ int bt_offline_scan(struct bt_ctx *c, struct bt_offline *o, bool force, bool dry
 	if (rc)
 		return rc;
 	o->active = true;
-	if (dry_run)
-		printf("btsoot-sync: block '%s' (dry run): %zu %s changed while "
-		       "unmounted; %" PRId64 " %s, would delete %" PRId64 " and create %"
-		       PRId64 " %s\n", c->block.name, o->n, o->n == 1 ? "directory" : "directories",
-		       o->plan.differences, bt_plural(o->plan.differences, "difference", "differences"),
-		       o->plan.doomed, o->plan.created, bt_plural(o->plan.created, "entry", "entries"));
 	return refuse ? BT_EXIT_SAFETY : BT_EXIT_OK;
 }
 

@@ -35,8 +35,8 @@ struct bt_offline {
 
 /* Walks the source when offline_since is set, compares the picked
  * directories in report mode, and refuses (BT_EXIT_SAFETY) repairs that
- * would delete more than the block allows, unless force. dry_run prints
- * the counts. BT_EXIT_OK otherwise (o->active when a repair is due). */
+ * would delete more than the block allows, unless force or dry_run (the
+ * caller reports the counts, o->plan). BT_EXIT_OK otherwise (o->active when a repair is due). */
 int bt_offline_scan(struct bt_ctx *c, struct bt_offline *o, bool force, bool dry_run);
 
 /* Hands the picked directories to the recheck set (each compared one

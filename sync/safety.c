@@ -85,7 +85,7 @@ static void show_row(void *arg, const struct bt_op_rec *r, bool removes_existing
 int bt_check_plan(struct bt_ctx *c, int64_t upto, const struct bt_plan_opts *o,
 		  struct bt_plan *p)
 {
-	struct show s = { .dry_run = o->dry_run, .verbose = o->verbose };
+	struct show s = { .dry_run = o->dry_run, .verbose = o->verbose && !o->silent };
 	struct bt_loss loss;
 	int64_t synced = 0, mirror = 0;
 	int rc;
@@ -93,13 +93,15 @@ int bt_check_plan(struct bt_ctx *c, int64_t upto, const struct bt_plan_opts *o,
 	rc = bt_meta_get_i64_or(c->j, BT_META_SYNCED_SEQ, &synced, 0);
 	rc = rc ? rc : bt_meta_get_i64_or(c->j, BT_META_MIRROR_ENTRIES, &mirror, 0);
 	rc = rc ? rc : bt_plan_build(c->j, synced, upto, p,
-				     (o->dry_run && o->verbose) ? show_row : NULL, &s);
+				     (o->dry_run && s.verbose) ? show_row : NULL, &s);
 	if (rc < 0) {
 		c->journal_corrupt = rc == -EUCLEAN;
 		snprintf(c->err, sizeof(c->err), "reading journal %s: %s", c->block.journal,
 			 rc == -EUCLEAN ? "a row or meta value is corrupt" : strerror(-rc));
 		return BT_EXIT_JOURNAL;
 	}
+	if (o->dry_run && o->silent)
+		return BT_EXIT_OK;
 	if (o->dry_run) {
 		printf("btsoot-sync: block '%s' (dry run): %" PRId64 " rows; would create %" PRId64
 		       ", rename %" PRId64 ", delete %" PRId64 " of about %" PRId64

@@ -20,6 +20,7 @@ int bt_check_source(struct bt_ctx *c, bool force);
 
 struct bt_plan_opts {
 	bool force, dry_run, verbose;
+	bool silent; /* a dry run that prints nothing (its caller reports) */
 };
 
 /* Builds the plan of rows (synced_seq, upto]; prints it for a dry run;

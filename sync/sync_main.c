@@ -21,6 +21,8 @@
 #include "config.h"
 #include "cli.h"
 #include "context.h"
+#include "dryrun.h"
+#include "lastrun.h"
 #include "offline.h"
 #include "plan.h"
 #include "safety.h"
@@ -33,15 +35,18 @@ struct args {
 	bool verbose; /* = cli.verbose: every difference a rescan fixes, every planned op */
 	bool dry_run; /* print the plan, change nothing */
 	bool force;   /* past the empty-source and mass-deletion checks */
+	bool json;    /* with dry_run: the plan as one JSON object on stdout */
+	struct bt_dry *dry; /* with json: what the dry run found */
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: btsoot-sync [-v|--verbose] [-q|--quiet] [-n|--dry-run] [--force]\n"
+	fprintf(f, "usage: btsoot-sync [-v|--verbose] [-q|--quiet] [-n|--dry-run [--json]] [--force]\n"
 		   "                   [--config-dir DIR] [--state-dir DIR] <block>\n"
 		   "       btsoot-sync -h|--help | --version\n"
 		   "Replays the block's journal onto its remote. Silent on success unless\n"
-		   "-v or on a terminal; -q: errors only. Exit codes: btsoot-sync(8).\n");
+		   "-v or on a terminal; -q: errors only. --dry-run --json: what it would do\n"
+		   "as one JSON object. Exit codes: btsoot-sync(8).\n");
 }
 
 static bool sync_opt(int ch, const char *arg, void *ctx)
@@ -52,6 +57,8 @@ static bool sync_opt(int ch, const char *arg, void *ctx)
 		a->dry_run = true;
 	else if (ch == 'F')
 		a->force = true;
+	else if (ch == 'J')
+		a->json = true;
 	else
 		return false;
 	return true;
@@ -62,6 +69,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	static const struct option extra[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "json", no_argument, NULL, 'J' },
 		{ 0 }
 	};
 
@@ -69,7 +77,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 	a->cli = (struct bt_cli){ .prog = "btsoot-sync", .usage = usage };
 	rc = bt_cli_parse(&a->cli, argc, argv, extra, "n", sync_opt, a);
-	a->verbose = a->cli.verbose;
+	a->verbose = a->cli.verbose && !a->json;
+	if (rc == 0 && a->json && !a->dry_run) {
+		bt_err("--json goes with --dry-run (how a real sync ended is in `btsoot status "
+		       "--json %s`)", a->cli.block);
+		rc = BT_EXIT_USAGE;
+	}
 	return rc;
 }
 
@@ -223,14 +236,22 @@ static int dry_rescan(struct bt_ctx *c, struct args *a, const char *why)
 	struct bt_rescan_stats st;
 	int rc;
 
-	printf("btsoot-sync: block '%s' (dry run): %s; a full rescan would run\n",
-	       c->block.name, why);
-	rc = bt_rescan(&c->remote, c->readfd, &o, &st);
+	if (a->dry) {
+		a->dry->why = why;
+		o.on_diff = bt_dry_on_diff;
+		o.arg = a->dry;
+	} else {
+		printf("btsoot-sync: block '%s' (dry run): %s; a full rescan would run\n",
+		       c->block.name, why);
+	}
+	rc = bt_rescan(&c->remote, c->readfd, &o, a->dry ? &a->dry->rescan : &st);
 	if (rc < 0) {
 		snprintf(c->err, sizeof(c->err), "rescan of block '%s' stopped: %s",
 			 c->block.name, strerror(-rc));
 		return bt_exit_for_errno(rc);
 	}
+	if (a->dry)
+		return a->dry->err ? BT_EXIT_INTERNAL : BT_EXIT_OK;
 	printf("btsoot-sync: block '%s' (dry run): %" PRId64 " %s compared, %" PRId64
 	       " %s would be fixed, %" PRId64 " of %" PRId64 " remote %s deleted\n",
 	       c->block.name, st.entries, bt_plural(st.entries, "entry", "entries"),
@@ -247,14 +268,49 @@ static int count_one(const char *path, unsigned flags, void *arg)
 }
 
 /* --dry-run: the names a real run would compare with the source. */
-static void dry_recheck(struct bt_ctx *c)
+static void dry_recheck(struct bt_ctx *c, struct bt_dry *dry)
 {
 	size_t n = 0;
 
-	if (bt_recheck_read(c->j, count_one, &n) == 0 && n)
+	if (bt_recheck_read(c->j, count_one, &n) == 0 && dry)
+		dry->recheck = (int64_t)n;
+	else if (n)
 		printf("btsoot-sync: block '%s' (dry run): %zu %s would be compared with the "
 		       "source (the journal's rows no longer vouch for %s)\n", c->block.name, n,
 		       n == 1 ? "name" : "names", n == 1 ? "it" : "them");
+}
+
+/* --dry-run: the pass over changes made while unmounted, as figures. */
+static void dry_offline(struct bt_ctx *c, const struct bt_offline *o)
+{
+	if (!o->active)
+		return;
+	printf("btsoot-sync: block '%s' (dry run): %zu %s changed while "
+	       "unmounted; %" PRId64 " %s, would delete %" PRId64 " and create %"
+	       PRId64 " %s\n", c->block.name, o->n, o->n == 1 ? "directory" : "directories",
+	       o->plan.differences, bt_plural(o->plan.differences, "difference", "differences"),
+	       o->plan.doomed, o->plan.created, bt_plural(o->plan.created, "entry", "entries"));
+}
+
+/* --dry-run --json: the plan's figures and the paths behind them. */
+static int dry_collect(struct bt_ctx *c, struct bt_dry *d, const struct bt_plan *plan,
+		       const struct bt_offline *off, int64_t upto)
+{
+	int64_t synced = 0;
+	int rc;
+
+	d->plan = *plan;
+	d->off_active = off->active;
+	d->off_dirs = (int64_t)off->n;
+	d->off_plan = off->plan;
+	rc = bt_meta_get_i64_or(c->j, BT_META_SYNCED_SEQ, &synced, 0);
+	rc = rc ? rc : bt_meta_get_i64_or(c->j, BT_META_MIRROR_ENTRIES, &d->mirror, 0);
+	rc = rc ? rc : bt_dry_collect_plan(c->j, synced, upto, d);
+	if (rc == 0)
+		return BT_EXIT_OK;
+	snprintf(c->err, sizeof(c->err), "reading journal %s: %s", c->block.journal,
+		 rc == -EUCLEAN ? "a row or meta value is corrupt" : strerror(-rc));
+	return rc == -ENOMEM ? BT_EXIT_INTERNAL : BT_EXIT_JOURNAL;
 }
 
 /* The journal's rows up to now, then what changed while unmounted. */
@@ -266,11 +322,15 @@ static int replay_journal(struct bt_ctx *c, struct args *a, bool skip_offline,
 	int rc;
 
 	bt_journal_max_seq(c->j, &upto);
-	rc = bt_check_plan(c, upto, &(struct bt_plan_opts){ a->force, a->dry_run, a->verbose },
-			   &plan);
+	rc = bt_check_plan(c, upto, &(struct bt_plan_opts){ a->force, a->dry_run, a->verbose,
+							     a->json }, &plan);
 	rc = rc || skip_offline ? rc : bt_offline_scan(c, off, a->force, a->dry_run);
+	if (rc == 0 && a->dry_run && !a->dry)
+		dry_offline(c, off);
 	if (rc == 0 && a->dry_run)
-		dry_recheck(c);
+		dry_recheck(c, a->dry);
+	if (rc == 0 && a->dry)
+		rc = dry_collect(c, a->dry, &plan, off, upto);
 	if (rc || a->dry_run)
 		return rc;
 	rc = bt_replay(c, upto, st);
@@ -346,6 +406,7 @@ static int sync_block(struct bt_ctx *c, struct args *a)
 int main(int argc, char **argv)
 {
 	struct args a = { 0 };
+	struct bt_dry dry = { 0 };
 	struct bt_ctx c;
 	int rc;
 
@@ -359,8 +420,14 @@ int main(int argc, char **argv)
 			 BT_CTX_SOURCE);
 	if (rc) {
 		bt_err("%s", c.err);
+		if (a.json)
+			bt_dry_print_json(a.cli.block, NULL, rc, c.err);
+		if (!a.dry_run)
+			bt_lastrun_record_open_failure(&a.cli.dirs, a.cli.block, BT_RUN_SYNC, rc,
+						       c.err);
 		return rc;
 	}
+	a.dry = a.json ? &dry : NULL;
 	bt_ctx_say_remote_limits(&c);
 	rc = sync_block(&c, &a);
 	/* A corrupt row found on the way: the journal is set aside (never
@@ -372,8 +439,17 @@ int main(int argc, char **argv)
 	}
 	if (rc && rc != BT_EXIT_SAFETY && bt_ctx_check_alive(&c))
 		rc = BT_EXIT_SOURCE; /* its daemon was killed during this sync */
+	if (rc && !c.err[0])
+		snprintf(c.err, sizeof(c.err), "sync failed; rerun it (add -v to see each step)");
 	if (rc)
-		bt_err("%s", c.err[0] ? c.err : "sync failed; rerun it (add -v to see each step)");
+		bt_err("%s", c.err);
+	if (a.json && bt_dry_print_json(c.block.name, &dry, rc, c.err) < 0 && rc == 0)
+		rc = BT_EXIT_INTERNAL;
+	if (!a.dry_run && !(rc == BT_EXIT_JOURNAL && c.journal_corrupt) &&
+	    bt_lastrun_record(c.j, BT_RUN_SYNC, rc, c.err) < 0)
+		bt_warn("block '%s': cannot record this sync's result in journal %s",
+			c.block.name, c.block.journal);
+	bt_dry_free(&dry);
 	bt_ctx_close(&c);
 	return rc;
 }

@@ -29,6 +29,8 @@
 #include "safety.h"
 
 int bt_cmd_restore(const struct bt_dirs *d, int argc, char **argv);
+int bt_cmd_status(const struct bt_dirs *d, int argc, char **argv);
+int bt_cmd_check(const struct bt_dirs *d, int argc, char **argv);
 
 static int need_args(int argc, int want, const char *cmd)
 {
@@ -202,109 +204,6 @@ static int cmd_list(const struct bt_dirs *d, int argc, char **argv)
 	return 0;
 }
 
-/* "2026-12-04 03:15:02 CET (3 h ago)", or "never". */
-static char *when(struct bt_journal *j, const char *key, time_t now, char *buf, size_t len)
-{
-	char at[64], age[48];
-	int64_t t;
-
-	if (bt_meta_get_i64(j, key, &t) < 0 || t <= 0) {
-		snprintf(buf, len, "never");
-		return buf;
-	}
-	snprintf(buf, len, "%s (%s)", bt_fmt_local((time_t)t, at, sizeof(at)),
-		 bt_fmt_age((time_t)t, now, age, sizeof(age)));
-	return buf;
-}
-
-static void status_mount(struct bt_journal *j, const struct bt_block *b)
-{
-	char path[PATH_MAX + 32], state[32] = "";
-	pid_t pid;
-
-	snprintf(path, sizeof(path), "%s/daemon.lock", b->state);
-	pid = bt_lock_holder(path);
-	bt_meta_get(j, BT_META_STATE, state, sizeof(state));
-	if (pid > 0 || pid == -EAGAIN)
-		printf("%-14s mounted (pid %d)\n", "btsootfs", (int)pid);
-	else if (!strcmp(state, "mounted"))
-		printf("%-14s stopped uncleanly: the next sync rescans\n", "btsootfs");
-	else
-		printf("%-14s not mounted\n", "btsootfs");
-}
-
-static void status_notes(struct bt_journal *j, const struct bt_block *b)
-{
-	char path[PATH_MAX + 32], limits[512] = "";
-	int64_t v = 0;
-
-	if (bt_meta_get_i64(j, BT_META_FIRST_SYNC, &v) < 0 || v != 1)
-		printf("%-14s first sync not done yet\n", "note");
-	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", b->state);
-	if ((bt_meta_get_i64(j, BT_META_NEEDS_RESCAN, &v) == 0 && v == 1) ||
-	    access(path, F_OK) == 0)
-		printf("%-14s needs a rescan (done by the next sync)\n", "note");
-	if (bt_meta_get(j, BT_META_REMOTE_LIMITS, limits, sizeof(limits)) == 0 && limits[0])
-		printf("%-14s the remote filesystem %s (compared no finer than that)\n",
-		       "remote keeps", limits);
-}
-
-static void status_times(struct bt_journal *j)
-{
-	char buf[128], size[32], result[128] = "", mode[32] = "";
-	time_t now = time(NULL);
-	int64_t v = 0;
-
-	printf("%-14s %s\n", "last sync", when(j, BT_META_LAST_SYNC, now, buf, sizeof(buf)));
-	if (bt_meta_get_i64(j, BT_META_LAST_SYNC_BYTES, &v) == 0)
-		printf("%-14s %s\n", "  written", bt_fmt_bytes(v, size, sizeof(size)));
-	printf("%-14s %s\n", "last verify", when(j, BT_META_LAST_VERIFY, now, buf, sizeof(buf)));
-	if (bt_meta_get(j, BT_META_LAST_VERIFY_RESULT, result, sizeof(result)) == 0 && *result) {
-		bool known = bt_meta_get(j, BT_META_LAST_VERIFY_MODE, mode, sizeof(mode)) == 0;
-
-		printf("%-14s %s, %s\n", "  result", result, !known ? "full or quick: not recorded"
-		       : !strncmp(mode, "quick", 5) ? "quick (metadata only, no hashing)"
-		       : "full (contents hashed)");
-	}
-}
-
-static int cmd_status(const struct bt_dirs *d, int argc, char **argv)
-{
-	char size[32];
-	struct bt_journal *j;
-	struct bt_block b;
-	int64_t synced = 0, ops = 0, bytes = 0;
-	int rc;
-
-	if ((rc = need_args(argc, 2, "status <block>")) || (rc = load(d, argv[1], &b)))
-		return rc;
-	printf("%-14s %s\n%-14s %s\n%-14s %s\n", "block", b.name, "source", b.source,
-	       "remote", b.remote);
-	rc = bt_journal_open(b.journal, BT_J_READONLY, &j);
-	if (rc < 0) {
-		printf("%-14s %s\n", "journal", rc == -ENOENT ? "none yet" :
-		       rc == -EUCLEAN ? "corrupt: the next btsoot-sync (unmounted) sets it "
-					"aside and rescans" : strerror(-rc));
-		return rc == -ENOENT ? 0 : BT_EXIT_JOURNAL;
-	}
-	status_mount(j, &b);
-	bt_meta_get_i64(j, BT_META_SYNCED_SEQ, &synced);
-	bt_journal_stats(j, synced, &ops, &bytes);
-	/* the exact count too, for scripts until status has a --json */
-	if (bytes < 1024)
-		printf("%-14s %" PRId64 " %s, %" PRId64 " %s to write\n", "pending", ops,
-		       bt_plural(ops, "operation", "operations"), bytes,
-		       bt_plural(bytes, "byte", "bytes"));
-	else
-		printf("%-14s %" PRId64 " %s, %s to write (%" PRId64 " bytes)\n", "pending", ops,
-		       bt_plural(ops, "operation", "operations"),
-		       bt_fmt_bytes(bytes, size, sizeof(size)), bytes);
-	status_notes(j, &b);
-	status_times(j);
-	bt_journal_close(j);
-	return 0;
-}
-
 static int cmd_remove(const struct bt_dirs *d, int argc, char **argv)
 {
 	char path[PATH_MAX + 32], cmd[PATH_MAX + 32];
@@ -402,9 +301,13 @@ static const struct command commands[] = {
 	  "define a block and mark its remote (--adopt: the remote already holds a "
 	  "mirror of source)", { "--adopt" } },
 	{ "list", cmd_list, "list", "list blocks", { NULL } },
-	{ "status", cmd_status, "status <block>",
-	  "mounted or not, pending changes, last sync and verify, what the remote cannot keep",
-	  { NULL } },
+	{ "status", bt_cmd_status, "status [<block>] [--json | --prometheus [DIR]]",
+	  "mounted or not, pending changes, last sync and verify, trash, what the remote "
+	  "cannot keep (no block: every block; --prometheus: metrics into "
+	  "DIR/btsoot.prom)", { "--json", "--prometheus" } },
+	{ "check", bt_cmd_check, "check <block> [--json]",
+	  "validate config, source, remote, mount state, locks and journal; change nothing",
+	  { "--json" } },
 	{ "remove", cmd_remove, "remove <block> [--purge-state]",
 	  "forget a block (never touches data)", { "--purge-state" } },
 	{ "init-remote", cmd_init_remote, "init-remote <block> [--force]",

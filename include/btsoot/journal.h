@@ -119,10 +119,27 @@ int64_t bt_op_rec_crc(const struct bt_op_rec *r);
 #define BT_META_MIRROR_ENTRIES "mirror_entries" /* entries the remote mirror holds (rescan count, kept up by replays) */
 #define BT_META_LAST_VERIFY_MODE "last_verify_mode" /* "full" (hashed) or "quick" (metadata), " repair" added with --repair */
 #define BT_META_REMOTE_LIMITS "remote_limits" /* what the remote cannot keep, as last said (bt_remote_limits) */
+/* How the last run of each program ended, written by its main (not by a
+ * dry run, nor by a run that found the block busy): unix time, exit code
+ * (see exitcodes.h) and its one-line error ("" on success). */
+#define BT_META_LAST_SYNC_END "last_sync_end"
+#define BT_META_LAST_SYNC_EXIT "last_sync_exit"
+#define BT_META_LAST_SYNC_ERROR "last_sync_error"
+#define BT_META_LAST_VERIFY_END "last_verify_end"
+#define BT_META_LAST_VERIFY_EXIT "last_verify_exit"
+#define BT_META_LAST_VERIFY_ERROR "last_verify_error"
+/* differences + unreadable entries the last verify that compared the
+ * whole tree found; -1 when it stopped before the end */
+#define BT_META_LAST_VERIFY_DIFFS "last_verify_differences"
 
 enum bt_journal_flags {
 	BT_J_CREATE = 1,   /* create the file and schema if missing */
 	BT_J_READONLY = 2, /* open read-only (btsoot status) */
+	/* With BT_J_READONLY: an immutable snapshot (SQLite immutable=1): no
+	 * lock taken, no -wal or -shm file created, nothing written at all.
+	 * Only right while no process has the journal open and no WAL holds
+	 * commits (btsoot status and check make sure, see bt_journal_quiet). */
+	BT_J_SNAPSHOT = 4,
 };
 
 struct bt_journal;
@@ -134,6 +151,14 @@ struct bt_journal;
  * (locked past the timeout) or -errno. */
 int bt_journal_open(const char *path, int flags, struct bt_journal **out);
 void bt_journal_close(struct bt_journal *j);
+/* Why this thread's last bt_journal_open failed, as a clause for a message
+ * ("PRAGMA quick_check: ...", "meta 'k' does not match its checksum
+ * (garbled)", "schema version 7 is newer ..."); "" when it did not say. */
+const char *bt_journal_open_why(void);
+/* True when nothing has the journal open and no WAL holds commits:
+ * state_dir's daemon.lock and sync.lock are free and path-wal is absent
+ * or empty. Then BT_J_SNAPSHOT reads it exactly as it is. */
+bool bt_journal_quiet(const char *path, const char *state_dir);
 /* Renames the journal (and its -wal, -shm) to path.corrupt-<UTC time>,
  * written to aside; never deletes anything. */
 int bt_journal_set_aside(const char *path, char *aside, size_t len);

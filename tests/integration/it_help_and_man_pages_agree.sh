@@ -53,10 +53,10 @@ check_program btsoot-sync.8 "btsoot-sync --help" "$SYNC" --help
 check_program btsoot-verify.8 "btsoot-verify --help" "$VERIFY" --help
 check_program btsootfs.8 "btsootfs --help" "$BTSOOTFS" --help
 check_program btsoot.1 "btsoot --help" "$BTSOOT" --help
-for cmd in add remove init-remote restore; do
+for cmd in add remove init-remote restore status check; do
 	check_program btsoot.1 "btsoot $cmd --help" "$BTSOOT" "$cmd" --help
 done
-for cmd in list status; do
+for cmd in list; do
 	NO_OPTIONS=1 check_program btsoot.1 "btsoot $cmd --help" "$BTSOOT" "$cmd" --help
 done
 for page in btsoot-sync.8 btsoot-verify.8; do

@@ -222,7 +222,11 @@ assert_completes "--dry-run" btsoot-sync --dr
 assert_completes "media2 t" btsoot-verify -j 2 ""
 assert_completes "--repair" btsoot-verify --rep
 assert_completes "init-remote" btsoot in
-assert_completes "add init-remote list remove restore status" btsoot --state-dir /x ""
+assert_completes "add check init-remote list remove restore status" btsoot --state-dir /x ""
+assert_completes "media2 t" btsoot check ""
+assert_completes "--json" btsoot check t --j
+assert_completes "--json --prometheus" btsoot status --
+assert_completes "--json" btsoot-verify --js
 assert_completes "--in-place" btsoot restore t --in
 assert_completes "photos/" btsoot restore t ""
 assert_completes "photos/2019/" btsoot restore t photos/2
