@@ -84,14 +84,11 @@ mounts_under() {
 		/proc/self/mountinfo | tac
 }
 
-# Stops what runs inside the tree (found by its root directory, so only
-# processes this run chrooted there), then undoes every mount under it.
-RUN=""
-CHILD=""
-cleanup() {
-	local rc=$? pid pids m i
-	trap - EXIT INT TERM HUP
-	set +e
+# Stops what runs inside the tree, found by its root directory: only
+# processes chrooted there (by this run, or by one killed with -9: the lock
+# says no other run is using the tree).
+stop_tree_processes() {
+	local pid pids i
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		pids=""
 		for pid in /proc/[0-9]*; do
@@ -107,6 +104,16 @@ cleanup() {
 		fi
 		sleep 1
 	done
+}
+
+# Stops what runs inside the tree, then undoes every mount under it.
+RUN=""
+CHILD=""
+cleanup() {
+	local rc=$? m
+	trap - EXIT INT TERM HUP
+	set +e
+	stop_tree_processes
 	[ -z "$CHILD" ] || wait "$CHILD" 2>/dev/null
 	for m in $(mounts_under "$ROOT"); do
 		umount "$m" 2>/dev/null || umount -l "$m" ||
@@ -126,8 +133,12 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 
 # Leftovers of a run that could not clean up (killed with -9).
+stop_tree_processes
 for m in $(mounts_under "$ROOT"); do
 	umount -l "$m" || die "cannot unmount $m, left by an earlier run"
+done
+for d in "$CACHE"/run.*; do
+	[ ! -d "$d" ] || [ -n "$(mounts_under "$d")" ] || rm -rf --one-file-system "$d"
 done
 
 tree_ok() {
@@ -192,7 +203,7 @@ set -m
 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
 	TERM="${TERM:-dumb}" BUILD=build-debian13 \
 	chroot "$ROOT" /bin/sh -c 'cd /btsoot && exec tools/test.sh "$@"' \
-	test.sh "$@" </dev/null &
+	test.sh "$@" </dev/null 9>&- &
 CHILD=$!
 set +m
 rc=0
