@@ -11,7 +11,9 @@
 #ifndef BTSOOTFS_FS_H
 #define BTSOOTFS_FS_H
 
-#define FUSE_USE_VERSION 314
+#include "config.h"
+/* The API level is meson's (meson.build checks libfuse at that level). */
+#define FUSE_USE_VERSION BT_FUSE_USE_VERSION
 #include <fuse_lowlevel.h>
 #include <limits.h>
 #include <pthread.h>

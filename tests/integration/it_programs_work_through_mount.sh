@@ -27,8 +27,12 @@ for i in $(seq 20); do echo "file $i" > "$SRC/existing-$i"; done
 run_sync t >/dev/null || fail "first sync"
 mount_block t
 
-# git: a repository with history, packed by gc, then checked.
+# git: a repository with history, packed by gc, then checked. From $W: git
+# reads the repository of its working directory first, and the test runs in
+# the build directory, whose source tree's .git may not resolve (a git
+# worktree's .git file names a path outside a chroot).
 export HOME="$W" GIT_CONFIG_NOSYSTEM=1
+cd "$W"
 git config --global user.email t@example.org; git config --global user.name t
 git config --global init.defaultBranch main; git config --global safe.directory '*'
 mkdir "$SRC/repo" && cd "$SRC/repo" && git init -q . || fail "git init"
