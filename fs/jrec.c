@@ -157,7 +157,8 @@ int jrec_append(struct bt_fs *fs, int op, uint64_t ino, const char *path,
 		snprintf(why, sizeof(why), "%s of inode %llu: no name of it is known",
 			 bt_op_name(op), (unsigned long long)ino);
 		jrec_note_rescan(fs, why, false);
-		return 0;
+		r = (struct bt_op_rec){ .op = BT_OP_META, .ino = ino, .path = "",
+					.len = BT_META_NAMELESS };
 	}
 	seq = bt_jw_append(fs->j, &r);
 	if (seq < 0) {

@@ -366,6 +366,13 @@ static int namespace_phase(struct bt_ctx *c, struct bt_batch *b, struct bt_dirty
 				return rc;
 			continue;
 		}
+		if (r->op == BT_OP_META && !*r->path && r->len == BT_META_NAMELESS) {
+			bt_debug("row %lld: a change btsootfs could not name; comparing the "
+				 "whole tree", (long long)r->seq);
+			if ((rc = mark(c, rs, "", BT_RECHECK_DEEP)) < 0)
+				return rc;
+			continue;
+		}
 		bt_debug("row %lld %s %s%s%s ino %llu off %lld len %lld mode %u", (long long)r->seq,
 			 bt_op_name(r->op), r->path, r->path2 ? " -> " : "",
 			 r->path2 ? r->path2 : "", (unsigned long long)r->ino, (long long)r->off,

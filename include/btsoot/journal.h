@@ -85,6 +85,13 @@ enum bt_op {
 
 const char *bt_op_name(int op);
 
+/* The len of a META row for "" (the root) that stands for a change to an
+ * inode of which btsootfs knew no name (open, its names gone or never
+ * looked up): the sync compares the whole tree. A row, not only the
+ * NEEDS_RESCAN file, so that it is ordered with the others: a comparison
+ * that began before it cannot take it as covered. */
+#define BT_META_NAMELESS 1
+
 struct bt_op_rec {
 	int64_t seq;
 	int op;
