@@ -130,6 +130,8 @@ static void *reclaimer(void *arg)
 				;
 		if (!__atomic_load_n(&rec.stop, __ATOMIC_ACQUIRE) && fs->ninodes > fs->fd_soft)
 			sweep(fs);
+		if (fs->ninodes <= fs->fd_soft)
+			bt_fd_reserve_fill();
 	}
 	return NULL;
 }
@@ -142,6 +144,7 @@ int bt_fd_pressure_start(struct bt_fs *fs, struct fuse_session *se)
 		return 0; /* no limit: nothing to do */
 	if (pipe2(rec.wake, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
+	bt_fd_reserve_fill();
 	rec.fs = fs;
 	rec.se = se;
 	rec.stop = false;

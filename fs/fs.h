@@ -100,6 +100,8 @@ void bt_fd_reclaim(void);
  * moment) while it is worth retrying. */
 bool bt_fd_retry(int err, int *tries);
 void bt_fd_set_waker(int fd); /* the reclaimer's pipe, -1: none */
+/* Opens the reserve up to its size (the reclaimer, after it made room). */
+void bt_fd_reserve_fill(void);
 
 /* fdpressure.c: the reclaimer thread, from start (once the session
  * exists) to stop (after its loop): near the limit it has the kernel

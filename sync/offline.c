@@ -38,9 +38,10 @@ static int visit_dir(int srcfd, const char *rel, int64_t since, struct bt_strv *
 
 	rc = bt_listing_read(srcfd, rel, &l);
 	if (rc < 0)
-		return rc == -ENOENT || rc == -ENOTDIR ? 0 : rc; /* gone: its parent changed */
+		return rc == -ENOENT || rc == -ENOTDIR || rc == -ELOOP ? 0 : rc; /* gone: its parent changed */
 	dfd = bt_open_beneath(srcfd, rel, O_PATH | O_DIRECTORY, 0);
-	rc = dfd < 0 ? (dfd == -ENOENT ? 0 : dfd) : 0;
+	/* Gone or replaced since the listing: its parent changed too. */
+	rc = dfd < 0 && dfd != -ENOENT && dfd != -ENOTDIR && dfd != -ELOOP ? dfd : 0;
 	for (size_t i = 0; dfd >= 0 && rc == 0 && i < l.n; i++) {
 		char *sub;
 
