@@ -9,6 +9,7 @@
 static const char *log_component = "btsoot";
 static enum bt_log_level log_max = BT_LOG_NOTICE;
 static int log_syslog;
+static void (*log_before)(void);
 
 void bt_log_init(const char *component, enum bt_log_level level)
 {
@@ -20,6 +21,11 @@ void bt_log_use_syslog(void)
 {
 	openlog(log_component, LOG_PID, LOG_DAEMON);
 	log_syslog = 1;
+}
+
+void bt_log_before_stderr(void (*fn)(void))
+{
+	log_before = fn;
 }
 
 enum bt_log_level bt_log_level(void)
@@ -38,6 +44,8 @@ void bt_vlog(enum bt_log_level level, const char *fmt, va_list ap)
 		syslog((int)level, "%s", line);
 		return;
 	}
+	if (log_before)
+		log_before();
 	/* One write per line so lines of concurrent threads do not interleave. */
 	fprintf(stderr, "%s: %s\n", log_component, line);
 }

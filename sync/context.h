@@ -38,6 +38,9 @@ struct bt_ctx {
 	 * beyond the ones being replayed: their times are not copied yet, so a
 	 * remote mtime never claims content the remote does not hold. */
 	struct timespec changes_after;
+	/* NULL, or the progress line: bt_replay adds the files and bytes each
+	 * batch is about to copy to its totals. */
+	struct bt_progress *progress;
 	char err[PATH_MAX + 512]; /* one-line reason when bt_ctx_open fails */
 };
 

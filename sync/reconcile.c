@@ -176,7 +176,7 @@ static int mark_covered(struct bt_ctx *c, const struct bt_pass *p,
 	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_STEP, 0);
 	rc = rc ? rc : bt_meta_set(c->j, BT_META_FIRST_SYNC, "1");
 	rc = rc ? rc : bt_meta_set(c->j, BT_META_NEEDS_RESCAN, same ? "0" : "1");
-	rc = rc ? rc : bt_mirror_reconciled(c, st->entries);
+	rc = rc ? rc : bt_mirror_reconciled(c, st->entries, st->bytes);
 	rc = rc ? rc : store_set(c, keep);
 	if (rc == 0 && same && pid == 0)
 		rc = bt_meta_set(c->j, BT_META_STATE, "clean");

@@ -16,6 +16,7 @@
 
 #include "btsoot/log.h"
 #include "btsoot/pathsafe.h"
+#include "progress.h"
 #include "remote_priv.h"
 #include "strv.h"
 
@@ -29,6 +30,7 @@ void bt_remote_tick(struct bt_remote *r)
 	static long limit = -1, count;
 
 	r->st.ops++;
+	bt_progress_set(r->progress, r->st.files_written, r->st.bytes_written);
 	if (limit == -1) {
 		const char *v = getenv("BTSOOT_CRASH_AFTER_OPS");
 

@@ -33,6 +33,7 @@
 #include "btsoot/log.h"
 #include "btsoot/pathsafe.h"
 #include "dirty.h"
+#include "progress.h"
 #include "batch.h"
 #include "recheck.h"
 #include "replay.h"
@@ -512,10 +513,26 @@ static int copy_file(struct bt_ctx *c, struct bt_dirty *e, struct bt_recheck_set
 	return 1;
 }
 
+/* What data_phase is about to copy, added to the progress line's totals. */
+static void progress_total(struct bt_ctx *c, const struct bt_dirty_set *d)
+{
+	int64_t files = 0, bytes = 0;
+
+	for (size_t i = 0; c->progress && i < d->n; i++) {
+		if (d->v[i].path && d->v[i].ext.n) {
+			files++;
+			bytes += bt_extents_bytes(&d->v[i].ext);
+		}
+	}
+	bt_progress_total_add(c->progress, files, bytes);
+}
+
 static int data_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_recheck_set *rs,
 		      struct bt_replay_stats *st)
 {
 	size_t n = d->n;
+
+	progress_total(c, d);
 
 	for (size_t i = 0; i < n; i++) {
 		struct bt_dirty *e = &d->v[i];

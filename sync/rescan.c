@@ -13,11 +13,13 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "btsoot/extent.h"
 #include "btsoot/log.h"
 #include "btsoot/pathsafe.h"
 #include "hashpool.h"
+#include "progress.h"
 #include "listing.h"
 #include "rescan.h"
 #include "strv.h"
@@ -36,7 +38,6 @@ struct walk {
 	struct bt_rescan_stats *st;
 	struct link_seen *links;
 	size_t nlinks, caplinks;
-	time_t last_progress;
 	bool shallow; /* compare one directory's entries, not what is below */
 	bool partial; /* bt_rescan_names: other names of a hard link lie outside */
 	bool seeded;  /* ... and have been looked for */
@@ -85,17 +86,18 @@ static void diff(struct walk *w, enum bt_diff_kind kind, const char *rel,
 		w->o->on_diff(w->o->arg, kind, rel, detail);
 }
 
-static void progress(struct walk *w, bool last)
+static void progress(struct walk *w)
 {
-	time_t now = time(NULL);
-
-	if (!w->o->progress || (!last && now == w->last_progress))
-		return;
-	w->last_progress = now;
-	fprintf(stderr, "btsoot: %" PRId64 " entries, %.1f MiB seen, %.1f MiB written%s",
-		w->st->entries, w->st->bytes / 1048576.0,
-		w->r->st.bytes_written / 1048576.0, last || !isatty(2) ? "\n" : "\r");
+	bt_progress_set(w->o->progress, w->st->entries, w->st->bytes);
 }
+
+bool bt_rescan_in_slice(const char *top_name, unsigned slice, unsigned slices)
+{
+	if (slices == 0)
+		return true;
+	return XXH3_64bits(top_name, strlen(top_name)) % slices == slice - 1;
+}
+
 
 static const char *first_link(struct walk *w, const struct stat *st)
 {
@@ -642,6 +644,12 @@ static int compare(struct dir_walk *d, const char *name, const char *rel,
 	return compare_other(d, name, rel, s, r);
 }
 
+/* A top-level name outside the slice being walked: not looked at. */
+static bool other_slice(const struct dir_walk *d, const char *name)
+{
+	return *d->rel == '\0' && !bt_rescan_in_slice(name, d->w->o->slice, d->w->o->slices);
+}
+
 /* One name, present on one side or both. */
 static int visit(struct dir_walk *d, const char *name, bool in_src, bool in_rem)
 {
@@ -650,6 +658,10 @@ static int visit(struct dir_walk *d, const char *name, bool in_src, bool in_rem)
 	char *rel = bt_path_join(d->rel, name);
 	int rc = 0;
 
+	if (other_slice(d, name)) {
+		free(rel);
+		return 0;
+	}
 	if (!rel)
 		return -ENOMEM;
 	if (w->o->leave && w->o->leave(w->o->leave_arg, rel)) {
@@ -683,7 +695,7 @@ static int visit(struct dir_walk *d, const char *name, bool in_src, bool in_rem)
 	if (rc < 0 && !w->st->stopped_at[0])
 		bt_path_printable(rel, w->st->stopped_at, sizeof(w->st->stopped_at));
 	free(rel);
-	progress(w, false);
+	progress(w);
 	return rc;
 }
 
@@ -766,7 +778,7 @@ int bt_rescan(struct bt_remote *r, int srcfd, const struct bt_rescan_opts *o,
 
 	memset(st, 0, sizeof(*st));
 	rc = rescan_root(&w, true);
-	progress(&w, true);
+	progress(&w);
 	walk_free(&w);
 	return rc;
 }
@@ -927,6 +939,8 @@ static int rescan_root(struct walk *w, bool deep)
 	if (!deep)
 		return shallow_dir(w, "");
 	rc = walk_dir(w, "");
+	if (w->o->slices && w->o->slice != 1)
+		return rc; /* the root's own metadata is slice 1's */
 	if (rc == 0 && fstat(w->srcfd, &s) == 0 && fstat(w->r->rootfd, &rs) == 0 &&
 	    meta_differs(w, &(struct both){ w->srcfd, w->r->rootfd, NULL }, "", &s, &rs, true) &&
 	    w->o->repair) {
@@ -976,7 +990,7 @@ int bt_rescan_names(struct bt_remote *r, int srcfd, char *const *rels, const boo
 		if (rc < 0)
 			*failed_at = i;
 	}
-	progress(&w, true);
+	progress(&w);
 	walk_free(&w);
 	return rc;
 }

@@ -45,7 +45,13 @@ enum bt_diff_kind {
 struct bt_rescan_opts {
 	enum bt_cmp_mode mode;
 	bool repair;      /* make the remote equal to the source */
-	bool progress;    /* print progress lines to stderr (first sync) */
+	/* The line on a terminal (progress.h): set to the source entries and
+	 * regular-file bytes seen so far; NULL: none. */
+	struct bt_progress *progress;
+	/* A slice of the tree: slices N > 0 walks only the top-level names
+	 * (and all below them) that bt_rescan_in_slice puts in slice `slice`
+	 * (1..N); the root directory's own metadata is in slice 1. 0: all. */
+	unsigned slice, slices;
 	int threads;      /* hashing workers; 0 = number of online CPUs */
 	/* Called once per difference found (before any repair of it). */
 	void (*on_diff)(void *arg, enum bt_diff_kind kind, const char *rel,
@@ -85,6 +91,13 @@ struct bt_rescan_stats {
 };
 
 const char *bt_diff_kind_name(enum bt_diff_kind kind);
+
+struct bt_progress;
+
+/* The slice rule, fixed so that N runs of K = 1..N cover each entry
+ * exactly once: a top-level name is in slice 1 + XXH3_64(name) mod N, and
+ * everything below it with it (a slice is a set of whole subtrees). */
+bool bt_rescan_in_slice(const char *top_name, unsigned slice, unsigned slices);
 
 /* Walks srcfd's tree against r's. Returns 0 (compared everything; see
  * st->differences), or -errno for an error that stopped the walk (a remote

@@ -248,9 +248,11 @@ void bt_mirror_entries_repaired(struct bt_ctx *c, const struct bt_rescan_stats *
 	bt_mirror_entries_add(c, st->created - st->doomed);
 }
 
-int bt_mirror_reconciled(struct bt_ctx *c, int64_t entries)
+int bt_mirror_reconciled(struct bt_ctx *c, int64_t entries, int64_t bytes)
 {
 	int rc = bt_meta_set_i64(c->j, BT_META_MIRROR_ENTRIES, entries < 0 ? 0 : entries);
+
+	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_SOURCE_BYTES, bytes < 0 ? 0 : bytes);
 
 	return rc ? rc : bt_meta_set(c->j, BT_META_ADOPTED, "0");
 }

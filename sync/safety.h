@@ -97,8 +97,9 @@ void bt_mirror_entries_replayed(struct bt_ctx *c, const struct bt_plan *p);
 /* After a repair (bt_rescan_dirs) that reported st. */
 void bt_mirror_entries_repaired(struct bt_ctx *c, const struct bt_rescan_stats *st);
 /* Inside the transaction that marks a full rescan done: the remote holds
- * entries, and an adoption (bt_adopt_remote) is over. 0 or -errno. */
-int bt_mirror_reconciled(struct bt_ctx *c, int64_t entries);
+ * entries, the source held bytes in regular files (the next pass's
+ * progress total), and an adoption (bt_adopt_remote) is over. 0 or -errno. */
+int bt_mirror_reconciled(struct bt_ctx *c, int64_t entries, int64_t bytes);
 
 /* "1" from btsoot init-remote or add --adopt until the rescan that
  * reconciles the adopted remote is done. */

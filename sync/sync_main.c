@@ -25,6 +25,7 @@
 #include "lastrun.h"
 #include "offline.h"
 #include "plan.h"
+#include "progress.h"
 #include "safety.h"
 #include "replay.h"
 #include "reconcile.h"
@@ -37,6 +38,7 @@ struct args {
 	bool force;   /* past the empty-source and mass-deletion checks */
 	bool json;    /* with dry_run: the plan as one JSON object on stdout */
 	struct bt_dry *dry; /* with json: what the dry run found */
+	struct bt_progress prog; /* the line on a terminal (progress.h) */
 };
 
 static void usage(FILE *f)
@@ -130,13 +132,33 @@ static void print_diff(void *arg, enum bt_diff_kind kind, const char *rel,
 			bt_cli_diff_detail(kind, detail, d, sizeof(d)));
 }
 
+/* The progress line, from zero: for a rescan (the whole source: the
+ * entries and bytes the last full pass saw, when known) or for the
+ * replay (its totals come from the replay, its counts from the remote). */
+static void progress_start(struct bt_ctx *c, struct args *a, bool whole)
+{
+	int64_t entries = 0, bytes = -1;
+
+	bt_progress_init(&a->prog, "btsoot-sync", !a->cli.quiet && !a->dry_run && isatty(2));
+	if (!whole) {
+		bt_progress_base(&a->prog, c->remote.st.files_written, c->remote.st.bytes_written);
+		c->progress = c->remote.progress = &a->prog;
+		return;
+	}
+	a->prog.v.entries = true;
+	bt_meta_get_i64_or(c->j, BT_META_MIRROR_ENTRIES, &entries, 0);
+	bt_meta_get_i64_or(c->j, BT_META_SOURCE_BYTES, &bytes, -1);
+	if (entries > 0 && bytes >= 0)
+		bt_progress_total(&a->prog, entries, bytes);
+}
+
 /* Full mirror by rescan, after a report-only pass that refuses a repair
  * deleting too much of the remote (unless --force). */
 static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 {
 	struct bt_rescan_opts o = {
 		.mode = BT_CMP_QUICK, .repair = true,
-		.progress = !a->cli.quiet && isatty(2), /* never into a log or a mail */
+		.progress = &a->prog,
 		.on_diff = print_diff, .arg = &a->verbose,
 	};
 	struct bt_rescan_stats st = { .differences = 1 };
@@ -149,9 +171,11 @@ static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 	bt_fs_now(c->block.state, &began);
 	if (!a->force && (rc = bt_check_rescan(c, &st)))
 		return rc;
+	progress_start(c, a, true);
 	/* Even when the report found nothing: files the journal says were
 	 * written are copied by the pass whatever their times say. */
 	rc = bt_reconcile_all(c, &o, &st);
+	bt_progress_clear(&a->prog);
 	if (rc < 0)
 		return rc == -ENOMEM ? BT_EXIT_INTERNAL : bt_exit_for_errno(rc);
 	/* changes made while unmounted are covered too */
@@ -333,7 +357,10 @@ static int replay_journal(struct bt_ctx *c, struct args *a, bool skip_offline,
 		rc = dry_collect(c, a->dry, &plan, off, upto);
 	if (rc || a->dry_run)
 		return rc;
+	progress_start(c, a, false);
 	rc = bt_replay(c, upto, st);
+	bt_progress_end(&a->prog);
+	c->progress = c->remote.progress = NULL;
 	if (rc == -EUCLEAN) {
 		c->journal_corrupt = true;
 		snprintf(c->err, sizeof(c->err), "journal %s: a row or meta value is corrupt",

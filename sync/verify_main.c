@@ -5,12 +5,14 @@
  * equal to the source, after the sync's mass-deletion guard (--force
  * passes it).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "btsoot/exitcodes.h"
 #include "btsoot/fsclock.h"
@@ -23,6 +25,7 @@
 #include "context.h"
 #include "lastrun.h"
 #include "offline.h"
+#include "progress.h"
 #include "reconcile.h"
 #include "rescan.h"
 #include "safety.h"
@@ -33,23 +36,43 @@ struct args {
 	bool json;      /* one JSON object on stdout instead of lines */
 	struct bt_json w; /* with json: the object, its differences streamed */
 	int threads;
+	unsigned slice, slices; /* --slice K/N; slices 0: the whole tree */
+	struct bt_progress prog; /* the line on a terminal (progress.h) */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: btsoot-verify [--repair [--force]] [--quick] [-j|--jobs N] [--json]\n"
-		   "                     [-v|--verbose] [-q|--quiet] [--config-dir DIR]\n"
+		   "                     [--slice K/N] [-v|--verbose] [-q|--quiet] [--config-dir DIR]\n"
 		   "                     [--state-dir DIR] <block>\n"
 		   "       btsoot-verify -h|--help | --version\n"
 		   "Prints one line per difference; the summary with -v or on a terminal.\n"
 		   "--json: the differences and the counts as one JSON object.\n"
+		   "--slice K/N: only the K-th of N fixed parts of the tree (whole top-level\n"
+		   "subtrees); N runs with K = 1..N cover it all (btsoot-verify(8) SLICES).\n"
 		   "Exit: 0 equal, 1 different, 2 and up errors (see btsoot-verify(8)).\n");
+}
+
+/* "K/N" with 1 <= K <= N <= 10000, or -EINVAL after one line. */
+static int parse_slice(const char *arg, unsigned *k, unsigned *n)
+{
+	int used = 0;
+
+	if (sscanf(arg, "%u/%u%n", k, n, &used) != 2 || arg[used] || !isdigit((unsigned char)*arg) ||
+	    *n < 1 || *n > 10000 || *k < 1 || *k > *n) {
+		fprintf(stderr, "btsoot-verify: --slice wants K/N with 1 <= K <= N <= 10000 "
+			"(e.g. 3/7), not '%s'\n", arg);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static bool verify_opt(int ch, const char *arg, void *ctx)
 {
 	struct args *a = ctx;
 
+	if (ch == 'S')
+		return parse_slice(arg, &a->slice, &a->slices) == 0;
 	if (ch == 'r')
 		a->repair = true;
 	else if (ch == 'k')
@@ -73,6 +96,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "force", no_argument, NULL, 'F' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "slice", required_argument, NULL, 'S' },
 		{ 0 }
 	};
 	int rc;
@@ -83,15 +107,21 @@ static int parse_args(int argc, char **argv, struct args *a)
 		bt_err("--force only applies to --repair: add --repair, or leave --force out");
 		rc = BT_EXIT_USAGE;
 	}
+	if (rc == 0 && a->slices && a->quick) {
+		bt_err("--slice splits the hashing verify; --quick compares metadata only and "
+		       "is quick enough whole: leave one of them out");
+		rc = BT_EXIT_USAGE;
+	}
 	return rc;
 }
 
 static void print_diff(void *arg, enum bt_diff_kind kind, const char *rel,
 		       const char *detail)
 {
+	struct args *a = arg;
 	char p[1024], d[256];
 
-	(void)arg;
+	bt_progress_clear(&a->prog); /* stdout may be the same terminal */
 	printf("%s %s%s%s\n", bt_diff_kind_name(kind),
 	       bt_path_printable(*rel ? rel : ".", p, sizeof(p)), *detail ? ": " : "",
 	       bt_cli_diff_detail(kind, detail, d, sizeof(d)));
@@ -100,8 +130,10 @@ static void print_diff(void *arg, enum bt_diff_kind kind, const char *rel,
 /* --json: one member of the "differences" array, as it is found. */
 static void json_diff(void *arg, enum bt_diff_kind kind, const char *rel, const char *detail)
 {
-	struct bt_json *w = arg;
+	struct args *a = arg;
+	struct bt_json *w = &a->w;
 
+	bt_progress_clear(&a->prog);
 	bt_json_obj_begin(w);
 	bt_json_kstr(w, "kind", bt_diff_kind_name(kind));
 	bt_json_kstr(w, "path", *rel ? rel : ".");
@@ -116,6 +148,12 @@ static void json_begin(struct args *a)
 	bt_json_kstr(&a->w, "block", a->cli.block);
 	bt_json_kstr(&a->w, "mode", a->quick ? "quick" : "full");
 	bt_json_kbool(&a->w, "repair", a->repair);
+	if (a->slices) {
+		char sl[32];
+
+		snprintf(sl, sizeof(sl), "%u/%u", a->slice, a->slices);
+		bt_json_kstr(&a->w, "slice", sl);
+	}
 }
 
 /* The rest of the object: counts (st NULL: the verify did not start),
@@ -164,6 +202,79 @@ static int repair(struct bt_ctx *c, const struct bt_rescan_opts *o, struct bt_re
 	return rc;
 }
 
+/* --slice --repair: a difference, said as usual, whose name the repair
+ * makes equal to the live source; the journal no longer vouches for it
+ * (its rows may already be in effect), so the next sync compares it
+ * instead of replaying them (recheck, btsoot/journal.h). */
+struct slice_repair {
+	struct args *a;
+	struct bt_ctx *c;
+	int rc;
+};
+
+static void slice_diff(void *arg, enum bt_diff_kind kind, const char *rel, const char *detail)
+{
+	struct slice_repair *s = arg;
+	int rc;
+
+	(s->a->json ? json_diff : print_diff)(s->a, kind, rel, detail);
+	rc = bt_recheck_add(s->c->j, rel, *rel ? BT_RECHECK_DEEP | BT_RECHECK_CONTENT : 0);
+	if (rc < 0 && s->rc == 0)
+		s->rc = rc;
+}
+
+/* A repair of one slice: the walk repairs; bt_reconcile_all would mark
+ * the whole journal covered, which one slice cannot. */
+static int repair_slice(struct bt_ctx *c, struct args *a, const struct bt_rescan_opts *o,
+			struct bt_rescan_stats *st)
+{
+	struct slice_repair s = { a, c, 0 };
+	struct bt_rescan_opts so = *o;
+	int rc;
+
+	so.on_diff = slice_diff;
+	so.arg = &s;
+	rc = bt_rescan(&c->remote, c->readfd, &so, st);
+	bt_mirror_entries_repaired(c, st);
+	return rc ? rc : s.rc;
+}
+
+/* What a walk that went to its end says for the next runs: the source's
+ * bytes (a progress total) after the whole tree, when it was covered by a
+ * hashing verify, whole or slice by slice. */
+static void record_coverage(struct bt_ctx *c, const struct args *a,
+			    const struct bt_rescan_stats *st)
+{
+	int64_t now = (int64_t)time(NULL);
+	char key[64];
+
+	if (!a->slices)
+		bt_meta_set_i64(c->j, BT_META_SOURCE_BYTES, st->bytes);
+	if (a->quick)
+		return;
+	if (!a->slices) {
+		bt_meta_set_i64(c->j, BT_META_VERIFY_COVERED, now);
+		return;
+	}
+	snprintf(key, sizeof(key), BT_META_VERIFY_SLICE_FMT, a->slices, a->slice);
+	bt_meta_set_i64(c->j, BT_META_VERIFY_SLICES, a->slices);
+	bt_meta_set_i64(c->j, key, now);
+}
+
+/* The progress line: of the whole tree as the last whole pass saw it; a
+ * slice's share of it is not known (counts and rate only). */
+static void progress_start(struct bt_ctx *c, struct args *a)
+{
+	int64_t entries = 0, bytes = -1;
+
+	bt_progress_init(&a->prog, "btsoot-verify", !a->cli.quiet && isatty(2));
+	a->prog.v.entries = true;
+	bt_meta_get_i64_or(c->j, BT_META_MIRROR_ENTRIES, &entries, 0);
+	bt_meta_get_i64_or(c->j, BT_META_SOURCE_BYTES, &bytes, -1);
+	if (!a->slices && entries > 0 && bytes >= 0)
+		bt_progress_total(&a->prog, entries, bytes);
+}
+
 /* A repair that the remote refused for an entry (permissions, an
  * immutable or read-only directory): the remote is there and still
  * differs, which is exit 1 for a cron job, not "remote missing" (3). */
@@ -171,6 +282,18 @@ static bool refused(int rc)
 {
 	return rc == -EPERM || rc == -EACCES || rc == -EROFS || rc == -EBUSY ||
 	       rc == -ETXTBSY || rc == -EEXIST || rc == -ENOTEMPTY;
+}
+
+/* "full", "quick repair", "full slice 2/7"... */
+static void set_mode(struct bt_ctx *c, const struct args *a)
+{
+	char mode[64];
+	int n = snprintf(mode, sizeof(mode), "%s%s", a->quick ? "quick" : "full",
+			 a->repair ? " repair" : "");
+
+	if (a->slices)
+		snprintf(mode + n, sizeof(mode) - n, " slice %u/%u", a->slice, a->slices);
+	bt_meta_set(c->j, BT_META_LAST_VERIFY_MODE, mode);
 }
 
 int main(int argc, char **argv)
@@ -216,15 +339,23 @@ int main(int argc, char **argv)
 	}
 	o = (struct bt_rescan_opts){
 		.mode = a.quick ? BT_CMP_QUICK : BT_CMP_HASH, .repair = a.repair,
-		.threads = a.threads, .on_diff = a.json ? json_diff : print_diff, .arg = &a.w,
+		.threads = a.threads, .on_diff = a.json ? json_diff : print_diff, .arg = &a,
+		.progress = &a.prog, .slice = a.slice, .slices = a.slices,
 	};
 	if (a.json) {
 		bt_json_key(&a.w, "differences");
 		bt_json_arr_begin(&a.w);
 	}
+	progress_start(&c, &a);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = a.repair ? repair(&c, &o, &st) : bt_rescan(&c.remote, c.srcfd, &o, &st);
+	if (a.repair && a.slices)
+		rc = repair_slice(&c, &a, &o, &st);
+	else
+		rc = a.repair ? repair(&c, &o, &st) : bt_rescan(&c.remote, c.srcfd, &o, &st);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	bt_progress_end(&a.prog);
+	if (rc >= 0)
+		record_coverage(&c, &a, &st);
 	fflush(stdout);
 	if (rc < 0) {
 		int err = -rc;
@@ -260,9 +391,9 @@ int main(int argc, char **argv)
 	}
 	bt_meta_set_i64(c.j, BT_META_LAST_VERIFY, (int64_t)time(NULL));
 	bt_meta_set(c.j, BT_META_LAST_VERIFY_RESULT, result);
-	bt_meta_set_i64(c.j, BT_META_LAST_VERIFY_DIFFS, diffs);
-	bt_meta_set(c.j, BT_META_LAST_VERIFY_MODE, a.quick ? (a.repair ? "quick repair" : "quick")
-						      : (a.repair ? "full repair" : "full"));
+	if (!a.slices) /* the whole tree's */
+		bt_meta_set_i64(c.j, BT_META_LAST_VERIFY_DIFFS, diffs);
+	set_mode(&c, &a);
 	if (bt_cli_chatty(&a.cli))
 		fprintf(stderr, "btsoot-verify: block '%s': %" PRId64 " %s, %s hashed, %" PRId64
 			" %s (%" PRId64 " repaired) in %.2f s\n", a.cli.block, st.entries,

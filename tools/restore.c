@@ -472,7 +472,9 @@ static int restore(struct bt_restore *rs, const struct args *a, const struct bt_
 	int rc = open_target(&rs->t, target);
 
 	rs->in_place = a->in_place;
-	rs->progress = isatty(2);
+	/* no total: counts and rate (a count first would read the tree twice) */
+	bt_progress_init(&rs->prog, "btsoot restore", isatty(2) && !rs->preview);
+	rs->prog.v.entries = true;
 	if (rc == 0 && a->in_place)
 		rc = announce(rs, a, b);
 	if (rc == 0)

@@ -44,6 +44,7 @@
 #include <time.h>
 
 #include "btsoot/remote.h"
+#include "progress.h"
 
 struct bt_restore_stats {
 	int64_t restored;  /* entries written (new or replacing one set aside) */
@@ -67,12 +68,11 @@ struct bt_restore {
 	struct bt_remote t; /* the target (its rootfd is the target's top) */
 	bool in_place;      /* the target is the live source (it holds data) */
 	bool preview;       /* print what would change; write nothing */
-	bool progress;      /* a progress line on stderr once a second */
+	struct bt_progress prog; /* the line on a terminal (sync/progress.h) */
 	char stamp[32];     /* UTC time of this restore, for set-aside names */
 	struct bt_restore_stats st;
 	struct bt_restore_link *links; /* remote inodes already restored */
 	size_t nlinks, caplinks;
-	time_t last_progress;
 };
 
 /* Layers for a restore as of as_of (has_date false: the remote alone),

@@ -39,13 +39,12 @@ struct src {
 
 static void progress(struct bt_restore *rs, bool last)
 {
-	time_t now = time(NULL);
-
-	if (!rs->progress || rs->preview || (!last && now == rs->last_progress))
+	if (rs->preview) /* the in-place preview's walk: its list is the output */
 		return;
-	rs->last_progress = now;
-	fprintf(stderr, "\rbtsoot: %" PRId64 " entries restored, %.1f MiB%s",
-		rs->st.restored, rs->st.bytes / 1048576.0, last ? "\n" : "");
+	if (last)
+		bt_progress_end(&rs->prog);
+	else
+		bt_progress_set(&rs->prog, rs->st.restored, rs->st.bytes);
 }
 
 static int open_src(struct bt_restore *rs, size_t layer, const char *rel, struct src *s)

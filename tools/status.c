@@ -103,6 +103,34 @@ static void read_i64(struct bt_journal *j, const char *key, int64_t *v, int64_t 
 		*v = dflt;
 }
 
+/* The oldest of slice times 1..n of n, or 0 when one has never run. */
+static int64_t slices_covered(struct bt_journal *j, int64_t n)
+{
+	int64_t oldest = INT64_MAX, t;
+	char key[64];
+
+	for (int64_t k = 1; k <= n && n <= 10000; k++) {
+		snprintf(key, sizeof(key), BT_META_VERIFY_SLICE_FMT, (unsigned)n, (unsigned)k);
+		if (bt_meta_get_i64(j, key, &t) < 0 || t <= 0)
+			return 0;
+		oldest = t < oldest ? t : oldest;
+	}
+	return n > 0 && oldest != INT64_MAX ? oldest : 0;
+}
+
+static void read_coverage(struct bt_journal *j, struct bt_status *s)
+{
+	int64_t by_slices;
+
+	read_i64(j, BT_META_VERIFY_COVERED, &s->covered, 0);
+	read_i64(j, BT_META_VERIFY_SLICES, &s->slices, 0);
+	by_slices = slices_covered(j, s->slices);
+	if (by_slices > s->covered) {
+		s->covered = by_slices;
+		s->covered_slices = s->slices;
+	}
+}
+
 static void read_str(struct bt_journal *j, const char *key, char *buf, size_t len)
 {
 	if (bt_meta_get(j, key, buf, len) < 0)
@@ -136,6 +164,7 @@ static void read_meta(struct bt_journal *j, struct bt_status *s)
 	read_str(j, BT_META_LAST_VERIFY_ERROR, s->last_verify_error, sizeof(s->last_verify_error));
 	read_str(j, BT_META_REMOTE_LIMITS, s->remote_limits, sizeof(s->remote_limits));
 	read_i64(j, BT_META_MIRROR_ENTRIES, &s->mirror_entries, 0);
+	read_coverage(j, s);
 	bt_recheck_read(j, note_recheck, s);
 }
 

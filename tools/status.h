@@ -40,7 +40,13 @@ struct bt_status {
 	int64_t last_verify_end;               /* last verify run (0: not recorded) */
 	int64_t last_verify_diffs;             /* -1: not known */
 	int64_t last_verify_exit;              /* -1: not recorded */
-	char verify_result[128], verify_mode[32], last_verify_error[512];
+	char verify_result[128], verify_mode[48], last_verify_error[512];
+	/* When a hashing verify last covered the whole tree: in one run, or
+	 * slice by slice (the oldest of the N slices of the last --slice K/N
+	 * runs); the later of the two. 0: not yet. covered_slices: N when
+	 * the slices gave it, else 0. */
+	int64_t covered, covered_slices;
+	int64_t slices;                        /* N of the last slice run, 0: none */
 	char remote_limits[512];
 	int64_t mirror_entries;
 	int64_t recheck_n;                     /* names in the recheck set */

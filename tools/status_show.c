@@ -110,7 +110,13 @@ static void print_times(FILE *f, const struct bt_status *s)
 		fprintf(f, COL "%s, %s\n", "  result", s->verify_result,
 			!*m ? "full or quick: not recorded"
 			: !strncmp(m, "quick", 5) ? "quick (metadata only, no hashing)"
-			: "full (contents hashed)");
+			: strstr(m, "slice") ? m : "full (contents hashed)");
+	fprintf(f, COL "%s", "whole tree verified", when(s->covered, buf, sizeof(buf)));
+	if (s->covered && s->covered_slices)
+		fprintf(f, " (by %" PRId64 " slices)", s->covered_slices);
+	else if (!s->covered && s->slices)
+		fprintf(f, " (a slice of %" PRId64 " has not run yet)", s->slices);
+	fputc('\n', f);
 	print_failed_run(f, s->last_verify_end, s->last_verify_exit, s->last_verify_error);
 }
 
@@ -205,6 +211,12 @@ static void json_last_verify(struct bt_json *w, const struct bt_status *s)
 	json_time(w, "end_time", s->last_verify_end);
 	json_i64_or_null(w, "exit_code", s->last_verify_exit, -1);
 	json_str_or_null(w, "error", s->last_verify_error);
+	json_i64_or_null(w, "slices", s->slices, 0);
+	bt_json_obj_end(w);
+	bt_json_key(w, "whole_tree_verified");
+	bt_json_obj_begin(w);
+	json_time(w, "time", s->covered);
+	json_i64_or_null(w, "slices", s->covered_slices, 0);
 	bt_json_obj_end(w);
 }
 

@@ -124,6 +124,11 @@ int64_t bt_op_rec_crc(const struct bt_op_rec *r);
 #define BT_META_SET_ASIDE "set_aside"      /* where the corrupt journal this one replaced was kept */
 #define BT_META_MOUNT_GEN "mount_gen"  /* bumped by btsootfs at each mount */
 #define BT_META_MIRROR_ENTRIES "mirror_entries" /* entries the remote mirror holds (rescan count, kept up by replays) */
+#define BT_META_SOURCE_BYTES "source_bytes" /* regular-file bytes the last whole-tree pass saw in the source (progress totals) */
+#define BT_META_VERIFY_COVERED "verify_covered" /* unix time a hashing verify of the whole tree last completed */
+#define BT_META_VERIFY_SLICES "verify_slices" /* N of the last --slice K/N verify */
+/* "verify_slice.N.K": unix time slice K of N was last verified (hashing) */
+#define BT_META_VERIFY_SLICE_FMT "verify_slice.%u.%u"
 #define BT_META_LAST_VERIFY_MODE "last_verify_mode" /* "full" (hashed) or "quick" (metadata), " repair" added with --repair */
 #define BT_META_REMOTE_LIMITS "remote_limits" /* what the remote cannot keep, as last said (bt_remote_limits) */
 /* How the last run of each program ended, written by its main (not by a

@@ -24,6 +24,9 @@ void bt_log_init(const char *component, enum bt_log_level level);
 /* Send further messages to syslog instead of stderr (daemon after detaching). */
 void bt_log_use_syslog(void);
 enum bt_log_level bt_log_level(void);
+/* fn (NULL: none) runs before each line written to stderr: the progress
+ * line (sync/progress.h) erases itself so the message starts clean. */
+void bt_log_before_stderr(void (*fn)(void));
 
 void bt_log(enum bt_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -24,6 +24,7 @@
 #include "btsoot/extent.h"
 
 struct bt_ledger;
+struct bt_progress;
 
 struct bt_remote_stats {
 	int64_t bytes_written; /* file data written to the remote */
@@ -51,6 +52,9 @@ struct bt_remote {
 	int64_t cur_seq;     /* journal row being replayed: names the exchange's parking spot */
 	struct bt_ledger *ledger; /* the copy ledger (sync/remote_ledger.c), NULL until used */
 	struct bt_remote_stats st;
+	/* NULL, or a progress line (sync/progress.h) set to st's files and
+	 * bytes written at each remote operation, so a long copy moves it. */
+	struct bt_progress *progress;
 };
 
 enum bt_remote_open_flags {
