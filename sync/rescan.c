@@ -208,8 +208,14 @@ static int create(struct walk *w, const char *rel, const struct stat *st)
 			seed_links(w);
 		first = st->st_nlink > 1 ? first_link(w, st) : NULL;
 		if (first && strcmp(first, rel) && remote_file(w, first) &&
-		    bt_remote_link(w->r, first, rel) == 0)
-			return must_copy(w, rel, st) ? rewrite_linked(w, rel, st) : 0;
+		    bt_remote_link(w->r, first, rel) == 0) {
+			if (must_copy(w, rel, st))
+				return rewrite_linked(w, rel, st);
+			/* A first name from outside a partial walk was never
+			 * compared: its remote inode, ours now too, may miss
+			 * metadata whose rows named a name now gone. */
+			return w->partial ? meta_from_source(w, rel, st) : 0;
+		}
 		fd = bt_open_file_beneath(w->srcfd, rel);
 		if (changed_meanwhile(fd))
 			return 0; /* deleted or replaced meanwhile; its row will come */
