@@ -23,7 +23,7 @@
 #include "btsoot/log.h"
 #include "fs.h"
 
-#define RESERVE 64
+#define RESERVE 128
 
 static int waker = -1; /* atomic: the reclaimer's pipe, -1 when none runs */
 static pthread_mutex_t reserve_mu = PTHREAD_MUTEX_INITIALIZER;

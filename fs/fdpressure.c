@@ -97,7 +97,7 @@ static void invalidate(struct bt_fs *fs, struct bt_inode *in)
 /* One round: up to the number of inodes over the target, oldest first. */
 static void sweep(struct bt_fs *fs)
 {
-	size_t target = fs->fd_soft / 4 * 3, want, n;
+	size_t target = fs->fd_soft / 2, want, n; /* a quarter of the limit */
 	struct bt_inode **v;
 
 	pthread_mutex_lock(&fs->table_mu);
