@@ -346,8 +346,17 @@ struct names {
 	struct bt_recheck_set *set; /* the recheck set before the pass */
 	struct bt_raced *busy;      /* names rows not yet replayed touch */
 	struct bt_strv left;        /* names the walk left alone for them */
+	struct bt_strv widened;     /* directories compared whole instead of a name */
 	int err;
 };
+
+static void widened(void *arg, const char *rel)
+{
+	struct names *n = arg;
+
+	if (!n->err)
+		n->err = bt_strv_push(&n->widened, rel);
+}
 
 static bool leave(void *arg, const char *rel)
 {
@@ -457,8 +466,12 @@ static int compare_names(struct bt_ctx *c, struct bt_recheck_set *set,
 	o.leave_arg = &arg;
 	o.must_copy = must_copy;
 	o.trusted = trusted;
+	o.widened = widened;
 	o.names_arg = &arg;
 	rc = bt_rescan_names(&c->remote, c->readfd, names->v, deep, names->n, &o, st, &at);
+	/* What was compared, for the window: the widened walks too. */
+	for (size_t i = 0; rc >= 0 && !arg.err && i < arg.widened.n; i++)
+		arg.err = bt_strv_push(names, arg.widened.v[i]);
 	if (rc < 0)
 		snprintf(c->err, sizeof(c->err), "comparing %s with the source: %s",
 			 st->stopped_at[0] ? st->stopped_at : *names->v[at] ? names->v[at] : ".",
@@ -466,6 +479,7 @@ static int compare_names(struct bt_ctx *c, struct bt_recheck_set *set,
 	else if ((rc = keep_left(&arg, keep)) < 0)
 		journal_error(c, rc);
 	bt_strv_free(&arg.left);
+	bt_strv_free(&arg.widened);
 	bt_raced_free(&busy);
 	free(deep);
 	return rc;

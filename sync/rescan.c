@@ -991,6 +991,8 @@ int bt_rescan_names(struct bt_remote *r, int srcfd, char *const *rels, const boo
 			rel = up;
 			rc = rel ? 0 : -ENOMEM;
 			d = true;
+			if (rel && o->widened)
+				o->widened(o->names_arg, rel);
 		}
 		free(rel);
 		if (rc < 0)

@@ -70,6 +70,10 @@ struct bt_rescan_opts {
 	 * NULL: none / no other name is trusted. */
 	bool (*must_copy)(void *arg, const char *rel, const struct stat *s);
 	bool (*trusted)(void *arg, const char *rel);
+	/* (bt_rescan_names) A name whose path diverged is compared from the
+	 * directory above, whole: told here, since rows that raced the walk
+	 * and touch that directory's other entries race it too. NULL: none. */
+	void (*widened)(void *arg, const char *rel);
 	void *names_arg;
 };
 
