@@ -415,6 +415,9 @@ static int queue_hash(struct dir_walk *d, const char *rel, const struct stat *s,
 	return 0;
 }
 
+static int copy_content(struct walk *w, const char *rel, const struct stat *s,
+			const struct stat *r);
+
 static int judge_hashes(struct dir_walk *d)
 {
 	struct walk *w = d->w;
@@ -440,8 +443,15 @@ static int judge_hashes(struct dir_walk *d)
 			bt_hash_hex(&s->out, hs);
 			bt_hash_hex(&r->out, hr);
 			diff(w, BT_DIFF_CONTENT, p->rel, "source %s remote %s", hs, hr);
-			if (w->o->repair)
-				rc = recopy(w, p->rel, &p->s);
+			/* In place when linked on both sides: the walk has gone
+			 * below this directory since, and may have linked other
+			 * names to this remote inode already. */
+			if (w->o->repair) {
+				struct stat now = p->r; /* its links now, not when met */
+
+				fstatat(d->rdir, s->name, &now, AT_SYMLINK_NOFOLLOW);
+				rc = copy_content(w, p->rel, &p->s, &now);
+			}
 		} else if (meta_differs(w, &(struct both){ d->sdir, d->rdir, s->name }, p->rel,
 					&p->s, &p->r, true) && w->o->repair) {
 			rc = fix_meta(w, p->rel, &p->s);
