@@ -99,10 +99,6 @@ bool bt_raced_touches(void *raced, const char *rel)
 			break;
 		*slash = '\0';
 	}
-	/* The root ("") is above every name: a walk of the whole tree, or a
-	 * row for a change that could not be named. */
-	if (!hit && *rel)
-		hit = bt_raced_named(r, "");
 	/* Anything below rel: names starting with "rel/" sort together. */
 	if (!hit) {
 		memcpy(key, rel, len);

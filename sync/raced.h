@@ -30,8 +30,8 @@ struct bt_raced {
 int bt_raced_load(struct bt_raced *r, struct bt_journal *j, int64_t after, bool ns_only);
 /* Builds the set from names (copied). 0 or -ENOMEM. */
 int bt_raced_of(struct bt_raced *r, char *const *names, size_t n);
-/* rel is touched: named by a row, under a named directory (the root ""
- * is above every name), or holding a named entry. */
+/* rel is touched: named by a row, under a named directory, or holding a
+ * named entry. */
 bool bt_raced_touches(void *raced, const char *rel);
 /* rel itself is a name of the set. */
 bool bt_raced_named(const struct bt_raced *r, const char *rel);

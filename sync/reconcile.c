@@ -514,6 +514,8 @@ int bt_reconcile(struct bt_ctx *c, const struct bt_rescan_opts *o, struct bt_res
 		goto out;
 	settle(c);
 	rc = bt_raced_of(&walked, names.v, names.n);
+	/* A walk widened to the root compared everything. */
+	walked.all = rc == 0 && bt_raced_named(&walked, "");
 	rc = rc ? rc : window(c, synced(c), &walked, &keep);
 	bt_raced_free(&walked);
 	rc = rc ? rc : bt_journal_begin(c->j);
