@@ -41,6 +41,11 @@ struct walk {
 	bool shallow; /* compare one directory's entries, not what is below */
 	bool partial; /* bt_rescan_names: other names of a hard link lie outside */
 	bool seeded;  /* ... and have been looked for */
+	/* A partial walk: every source name of a multi-link file (seed_links),
+	 * and the multi-link inodes the walk met (rel NULL), to make their
+	 * groups whole on the remote at its end (mend_groups). */
+	struct link_seen *group, *met;
+	size_t ngroup, capgroup, nmet, capmet;
 	char *last_diff; /* the entry the last difference was about */
 };
 
@@ -144,6 +149,29 @@ static void remember_link(struct walk *w, const struct stat *st, const char *rel
 	w->links[w->nlinks].rel = strdup(rel);
 	if (w->links[w->nlinks].rel)
 		w->nlinks++;
+}
+
+/* Appends (st's inode, a copy of rel or NULL) to *v. 0 or -ENOMEM. */
+static int push_seen(struct link_seen **v, size_t *n, size_t *cap, const struct stat *st,
+		     const char *rel)
+{
+	char *dup = rel ? strdup(rel) : NULL;
+
+	if (rel && !dup)
+		return -ENOMEM;
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct link_seen *nv = realloc(*v, ncap * sizeof(*nv));
+
+		if (!nv) {
+			free(dup);
+			return -ENOMEM;
+		}
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = (struct link_seen){ st->st_dev, st->st_ino, dup };
+	return 0;
 }
 
 static int walk_dir(struct walk *w, const char *rel);
@@ -687,6 +715,11 @@ static int visit(struct dir_walk *d, const char *name, bool in_src, bool in_rem)
 	}
 	if (in_src && fstatat(d->sdir, name, &s, AT_SYMLINK_NOFOLLOW) < 0)
 		in_src = false; /* vanished since the listing */
+	if (in_src && w->partial && S_ISREG(s.st_mode) && s.st_nlink > 1 &&
+	    push_seen(&w->met, &w->nmet, &w->capmet, &s, NULL) < 0) {
+		free(rel);
+		return -ENOMEM;
+	}
 	if (in_rem && fstatat(d->rdir, name, &r, AT_SYMLINK_NOFOLLOW) < 0)
 		in_rem = false;
 	w->st->remote_entries += in_rem;
@@ -782,7 +815,11 @@ static void walk_free(struct walk *w)
 {
 	for (size_t i = 0; i < w->nlinks; i++)
 		free(w->links[i].rel);
+	for (size_t i = 0; i < w->ngroup; i++)
+		free(w->group[i].rel);
 	free(w->links);
+	free(w->group);
+	free(w->met);
 	free(w->last_diff);
 }
 
@@ -867,8 +904,10 @@ static int seed_dir(struct walk *w, const char *rel, struct bt_strv *todo)
 			rc = -ENOMEM;
 		} else if (S_ISDIR(st.st_mode)) {
 			rc = bt_strv_push(todo, sub);
-		} else if (w->o->trusted(w->o->names_arg, sub)) {
-			remember_link(w, &st, sub);
+		} else {
+			rc = push_seen(&w->group, &w->ngroup, &w->capgroup, &st, sub);
+			if (w->o->trusted(w->o->names_arg, sub))
+				remember_link(w, &st, sub);
 		}
 		free(sub);
 	}
@@ -972,6 +1011,80 @@ static bool parent_diverged(int rc)
 	return rc == -ENOENT || rc == -ENOTDIR || rc == -ELOOP;
 }
 
+static int by_inode(const void *a, const void *b)
+{
+	const struct link_seen *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return (x->ino > y->ino) - (x->ino < y->ino);
+}
+
+/* w->met is sorted (mend_groups). */
+static bool was_met(const struct walk *w, const struct link_seen *g)
+{
+	return w->nmet && bsearch(g, w->met, w->nmet, sizeof(*w->met), by_inode);
+}
+
+/* One trusted name g of a file the walk met: linked on the remote to the
+ * copy the walk settled on (first), if the source still says so. */
+static int mend_name(struct walk *w, const struct link_seen *g, const char *first)
+{
+	struct stat s, rf, rg;
+	int fd;
+
+	if (fstatat(w->srcfd, g->rel, &s, AT_SYMLINK_NOFOLLOW) < 0 || s.st_ino != g->ino ||
+	    s.st_dev != g->dev)
+		return 0; /* changed since the seed walk: its rows say how */
+	fd = bt_open_beneath(w->r->rootfd, first, O_PATH, 0);
+	if (fd < 0 || fstat(fd, &rf) < 0 || !S_ISREG(rf.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	close(fd);
+	fd = bt_open_beneath(w->r->rootfd, g->rel, O_PATH, 0);
+	if (fd >= 0 && fstat(fd, &rg) == 0 && rg.st_ino == rf.st_ino && rg.st_dev == rf.st_dev) {
+		close(fd);
+		return 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	diff(w, BT_DIFF_CONTENT, g->rel, "not hard-linked to %s on the remote", first);
+	if (!w->o->repair)
+		return 0;
+	int rc = bt_remote_retire(w->r, g->rel);
+
+	rc = rc ? rc : bt_remote_link(w->r, first, g->rel);
+	if (rc == -ENOENT || rc == -ENOTDIR || rc == -ELOOP)
+		return 0; /* its directory differs on the remote: not this walk's */
+	w->st->repaired += rc == 0;
+	return rc;
+}
+
+/* A partial walk met names of hard-linked files whose other names lie
+ * outside it: each such group is made one file on the remote again, the
+ * trusted names linked to the copy the walk settled on. Names that rows
+ * not yet replayed touch are left to them. */
+static int mend_groups(struct walk *w)
+{
+	int rc = 0;
+
+	if (w->nmet > 1)
+		qsort(w->met, w->nmet, sizeof(*w->met), by_inode);
+	for (size_t i = 0; rc == 0 && i < w->ngroup; i++) {
+		struct link_seen *g = &w->group[i];
+		struct stat key = { .st_dev = g->dev, .st_ino = g->ino };
+		const char *first;
+
+		if (!was_met(w, g) || !(first = first_link(w, &key)) || !strcmp(first, g->rel) ||
+		    !w->o->trusted(w->o->names_arg, g->rel))
+			continue;
+		rc = mend_name(w, g, first);
+	}
+	return rc;
+}
+
 int bt_rescan_names(struct bt_remote *r, int srcfd, char *const *rels, const bool *deep,
 		    size_t n, const struct bt_rescan_opts *o, struct bt_rescan_stats *st,
 		    size_t *failed_at)
@@ -1008,6 +1121,8 @@ int bt_rescan_names(struct bt_remote *r, int srcfd, char *const *rels, const boo
 		if (rc < 0)
 			*failed_at = i;
 	}
+	if (rc == 0 && w.seeded)
+		rc = mend_groups(&w);
 	progress(&w);
 	walk_free(&w);
 	return rc;
