@@ -202,6 +202,17 @@ static bool must_copy(struct walk *w, const char *rel, const struct stat *s)
 	return w->o->must_copy && w->o->must_copy(w->o->names_arg, rel, s);
 }
 
+/* The source's rel is still the inode st names: a first name remembered
+ * earlier (by the seed walk, before this walk reached here) may have been
+ * renamed or replaced since, and its remote copy is then another file's. */
+static bool source_is(struct walk *w, const char *rel, const struct stat *st)
+{
+	struct stat now;
+
+	return fstatat(w->srcfd, rel, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       now.st_ino == st->st_ino && now.st_dev == st->st_dev;
+}
+
 /* The remote holds a regular file at rel: a name to link a new name to (a
  * name trusted from outside a partial walk may be stale after all, say a
  * symlink, when btsootfs died and lost the row that changed it). */
@@ -235,8 +246,8 @@ static int create(struct walk *w, const char *rel, const struct stat *st)
 		if (w->partial && st->st_nlink > 1 && !w->seeded)
 			seed_links(w);
 		first = st->st_nlink > 1 ? first_link(w, st) : NULL;
-		if (first && strcmp(first, rel) && remote_file(w, first) &&
-		    bt_remote_link(w->r, first, rel) == 0) {
+		if (first && strcmp(first, rel) && source_is(w, first, st) &&
+		    remote_file(w, first) && bt_remote_link(w->r, first, rel) == 0) {
 			if (must_copy(w, rel, st))
 				return rewrite_linked(w, rel, st);
 			/* A first name from outside a partial walk was never
@@ -544,6 +555,10 @@ static int compare_file(struct dir_walk *d, const char *name, const char *rel,
 		if (w->partial && !w->seeded)
 			seed_links(w);
 		first = first_link(w, s);
+	}
+	if (first && strcmp(first, rel) && !source_is(w, first, s)) {
+		take_first(w, s, rel); /* the name remembered is another file now */
+		first = NULL;
 	}
 	if (first && strcmp(first, rel))
 		return compare_linked(d, name, rel, first, s, r);
@@ -1034,7 +1049,7 @@ static int mend_name(struct walk *w, const struct link_seen *g, const char *firs
 	int fd;
 
 	if (fstatat(w->srcfd, g->rel, &s, AT_SYMLINK_NOFOLLOW) < 0 || s.st_ino != g->ino ||
-	    s.st_dev != g->dev)
+	    s.st_dev != g->dev || !source_is(w, first, &s))
 		return 0; /* changed since the seed walk: its rows say how */
 	fd = bt_open_beneath(w->r->rootfd, first, O_PATH, 0);
 	if (fd < 0 || fstat(fd, &rf) < 0 || !S_ISREG(rf.st_mode)) {
