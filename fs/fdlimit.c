@@ -9,7 +9,7 @@
  * lookup that made the open holds its directory's lock, which the kernel
  * needs before it can drop any entry of that directory for the reclaimer,
  * so waiting there would wait for itself. The reclaimer refills the
- * reserve once it has made room.
+ * reserve whenever descriptors are free again.
  */
 #include <errno.h>
 #include <fcntl.h>
