@@ -58,12 +58,10 @@ static int write_marker(struct bt_remote *r, const struct bt_block *b)
 	return rc;
 }
 
-/* 0 if the marker names b, -ENODATA if absent, -EPERM if another block's. */
-static int check_marker(struct bt_remote *r, const struct bt_block *b,
-			char *found, size_t flen)
+int bt_remote_read_marker(int areafd, const struct bt_block *b, char *found, size_t flen)
 {
 	char buf[512], want[256];
-	int fd = bt_open_beneath(r->areafd, MARKER, O_RDONLY, 0);
+	int fd = bt_open_beneath(areafd, MARKER, O_RDONLY, 0);
 	ssize_t n;
 
 	if (fd == -ENOENT)
@@ -75,12 +73,15 @@ static int check_marker(struct bt_remote *r, const struct bt_block *b,
 	if (n < 0)
 		return -errno;
 	buf[n] = '\0';
-	snprintf(found, flen, "%s", buf);
-	for (char *p = found; *p; p++)
+	snprintf(want, sizeof(want), "block=%s\nid=%s\n", b->name, b->id);
+	if (!strcmp(buf, want))
+		return 0;
+	/* Written by whoever can write the remote: shown on one line, escaped. */
+	for (char *p = buf; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
-	snprintf(want, sizeof(want), "block=%s\nid=%s\n", b->name, b->id);
-	return strcmp(buf, want) ? -EPERM : 0;
+	bt_path_printable(buf, found, flen);
+	return -EPERM;
 }
 
 static void clean_tmp(struct bt_remote *r)
@@ -153,7 +154,7 @@ int bt_remote_open(struct bt_remote *r, const struct bt_block *b, int flags,
 	rc = open_area(r, flags, err, errlen, b->remote);
 	if (rc < 0)
 		goto fail;
-	rc = check_marker(r, b, found, sizeof(found));
+	rc = bt_remote_read_marker(r->areafd, b, found, sizeof(found));
 	if (rc == -ENODATA && (flags & BT_REMOTE_WRITE_MARKER))
 		rc = write_marker(r, b);
 	if (rc == -ENODATA)

@@ -26,6 +26,7 @@
 #include "btsoot/log.h"
 #include "btsoot/mounts.h"
 #include "btsoot/pathsafe.h"
+#include "btsoot/remote.h"
 #include "btsoot/words.h"
 #include "status.h"
 
@@ -168,28 +169,23 @@ static bool check_source(struct check *k)
 	return true;
 }
 
-/* The marker: 0 names this block, -ENODATA none, -EPERM another's. */
+/* The marker (bt_remote_read_marker), read without opening the remote for
+ * writing: 0 names this block, -ENODATA none, -EPERM another's. */
 static int read_marker(const struct bt_block *b, char *found, size_t len)
 {
-	char buf[512], want[256];
-	int root = open(b->remote, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int fd = root < 0 ? -errno : bt_open_beneath(root, BT_REMOTE_AREA "/marker", O_RDONLY, 0);
-	ssize_t n;
+	int root = open(b->remote, O_PATH | O_DIRECTORY | O_CLOEXEC), area, rc;
 
-	if (root >= 0)
-		close(root);
-	if (fd == -ENOENT)
-		return -ENODATA;
-	if (fd < 0)
-		return fd;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
+	if (root < 0)
 		return -errno;
-	buf[n] = '\0';
-	bt_path_printable(buf, found, len);
-	snprintf(want, sizeof(want), "block=%s\nid=%s\n", b->name, b->id);
-	return strcmp(buf, want) ? -EPERM : 0;
+	area = bt_open_beneath(root, BT_REMOTE_AREA, O_PATH | O_DIRECTORY, 0);
+	close(root);
+	if (area == -ENOENT)
+		return -ENODATA;
+	if (area < 0)
+		return area;
+	rc = bt_remote_read_marker(area, b, found, len);
+	close(area);
+	return rc;
 }
 
 /* True when the remote is a directory. */

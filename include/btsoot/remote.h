@@ -61,6 +61,10 @@ enum bt_remote_open_flags {
 	BT_REMOTE_WRITE_MARKER = 1, /* create .btsoot/marker for b (btsoot add, init-remote) */
 };
 
+/* Reads .btsoot/marker in areafd (the remote's .btsoot): 0 if it names b,
+ * -ENODATA if absent, -EPERM if it names something else (found: what it
+ * says, on one line, escaped), or another -errno. */
+int bt_remote_read_marker(int areafd, const struct bt_block *b, char *found, size_t flen);
 /* Opens the remote root and its .btsoot area, checks that .btsoot/marker
  * names this block (id and name), and removes leftovers in .btsoot/tmp.
  * -ENOENT: remote directory missing; -ENODATA: marker missing (unmounted
