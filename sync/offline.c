@@ -109,6 +109,7 @@ static int pick_dirs(int srcfd, int64_t since, struct bt_offline *o)
 			continue;
 		}
 		dirs.v[o->n++] = dirs.v[i];
+		bt_debug("changed while unmounted: %s", *dirs.v[i] ? dirs.v[i] : ".");
 	}
 	o->dirs = dirs.v;
 	o->cap = dirs.cap;

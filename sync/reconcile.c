@@ -346,7 +346,8 @@ struct names {
 	struct bt_recheck_set *set; /* the recheck set before the pass */
 	struct bt_raced *busy;      /* names rows not yet replayed touch */
 	struct bt_strv left;        /* names the walk left alone for them */
-	struct bt_strv widened;     /* directories compared whole instead of a name */
+	struct bt_strv widened;     /* directories compared whole instead of a name,
+				     * and names outside the walk it relied on */
 	int err;
 };
 
@@ -454,8 +455,10 @@ static int compare_names(struct bt_ctx *c, struct bt_recheck_set *set,
 	size_t at = 0;
 	int rc;
 
-	pause_for_tests();
 	rc = bt_raced_load(&busy, c->j, synced(c), true);
+	/* After the rows it leaves alone are read: what a test does now
+	 * races the walk, as a change made during a long walk would. */
+	pause_for_tests();
 	rc = rc ? rc : walk_list(set, names, &deep);
 	if (rc < 0) {
 		bt_raced_free(&busy);
@@ -467,6 +470,7 @@ static int compare_names(struct bt_ctx *c, struct bt_recheck_set *set,
 	o.must_copy = must_copy;
 	o.trusted = trusted;
 	o.widened = widened;
+	o.borrowed = widened; /* both count as compared, for the window */
 	o.names_arg = &arg;
 	rc = bt_rescan_names(&c->remote, c->readfd, names->v, deep, names->n, &o, st, &at);
 	/* What was compared, for the window: the widened walks too. */

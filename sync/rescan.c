@@ -22,32 +22,9 @@
 #include "progress.h"
 #include "listing.h"
 #include "rescan.h"
+#include "rescan_walk.h"
 #include "strv.h"
 #include "xattrs.h"
-
-struct link_seen {
-	dev_t dev;
-	ino_t ino;
-	char *rel;
-};
-
-struct walk {
-	struct bt_remote *r;
-	int srcfd;
-	const struct bt_rescan_opts *o;
-	struct bt_rescan_stats *st;
-	struct link_seen *links;
-	size_t nlinks, caplinks;
-	bool shallow; /* compare one directory's entries, not what is below */
-	bool partial; /* bt_rescan_names: other names of a hard link lie outside */
-	bool seeded;  /* ... and have been looked for */
-	/* A partial walk: every source name of a multi-link file (seed_links),
-	 * and the multi-link inodes the walk met (rel NULL), to make their
-	 * groups whole on the remote at its end (mend_groups). */
-	struct link_seen *group, *met;
-	size_t ngroup, capgroup, nmet, capmet;
-	char *last_diff; /* the entry the last difference was about */
-};
 
 static const char *const kind_names[] = {
 	[BT_DIFF_MISSING] = "missing", [BT_DIFF_EXTRA] = "extra",
@@ -63,11 +40,7 @@ const char *bt_diff_kind_name(enum bt_diff_kind kind)
 	return kind_names[kind];
 }
 
-static void diff(struct walk *w, enum bt_diff_kind kind, const char *rel,
-		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void diff(struct walk *w, enum bt_diff_kind kind, const char *rel,
-		 const char *fmt, ...)
+void walk_diff(struct walk *w, enum bt_diff_kind kind, const char *rel, const char *fmt, ...)
 {
 	char detail[256] = "";
 	va_list ap;
@@ -104,86 +77,8 @@ bool bt_rescan_in_slice(const char *top_name, unsigned slice, unsigned slices)
 }
 
 
-static const char *first_link(struct walk *w, const struct stat *st)
-{
-	for (size_t i = 0; i < w->nlinks; i++)
-		if (w->links[i].ino == st->st_ino && w->links[i].dev == st->st_dev)
-			return w->links[i].rel;
-	return NULL;
-}
-
-/* rel now holds the remote copy the other names of its inode link to:
- * the name known before (a trusted name outside a partial walk) could not
- * be linked to, so later names must not try it again and each get a copy
- * of their own (a hard-link group split on the remote). */
-static void take_first(struct walk *w, const struct stat *st, const char *rel)
-{
-	for (size_t i = 0; i < w->nlinks; i++) {
-		char *dup;
-
-		if (w->links[i].ino != st->st_ino || w->links[i].dev != st->st_dev)
-			continue;
-		if ((dup = strdup(rel))) {
-			free(w->links[i].rel);
-			w->links[i].rel = dup;
-		}
-		return;
-	}
-}
-
-static void remember_link(struct walk *w, const struct stat *st, const char *rel)
-{
-	if (st->st_nlink < 2 || first_link(w, st))
-		return;
-	if (w->nlinks == w->caplinks) {
-		size_t cap = w->caplinks ? w->caplinks * 2 : 64;
-		struct link_seen *v = realloc(w->links, cap * sizeof(*v));
-
-		if (!v)
-			return; /* a later name is copied instead of linked: still correct */
-		w->links = v;
-		w->caplinks = cap;
-	}
-	w->links[w->nlinks].dev = st->st_dev;
-	w->links[w->nlinks].ino = st->st_ino;
-	w->links[w->nlinks].rel = strdup(rel);
-	if (w->links[w->nlinks].rel)
-		w->nlinks++;
-}
-
-/* Appends (st's inode, a copy of rel or NULL) to *v. 0 or -ENOMEM. */
-static int push_seen(struct link_seen **v, size_t *n, size_t *cap, const struct stat *st,
-		     const char *rel)
-{
-	char *dup = rel ? strdup(rel) : NULL;
-
-	if (rel && !dup)
-		return -ENOMEM;
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		struct link_seen *nv = realloc(*v, ncap * sizeof(*nv));
-
-		if (!nv) {
-			free(dup);
-			return -ENOMEM;
-		}
-		*v = nv;
-		*cap = ncap;
-	}
-	(*v)[(*n)++] = (struct link_seen){ st->st_dev, st->st_ino, dup };
-	return 0;
-}
-
 static int walk_dir(struct walk *w, const char *rel);
-static void seed_links(struct walk *w);
 
-/* A source entry read while the source is in use can be gone, or be
- * something else, by the time it is opened: not an error. Whatever made it
- * so is a journal row (or, unmounted, a ctime the next sync looks for). */
-static bool changed_meanwhile(int rc)
-{
-	return rc == -ENOENT || rc == -ENOTDIR || rc == -ELOOP || rc == -EEXIST;
-}
 static int rewrite_linked(struct walk *w, const char *rel, const struct stat *s);
 
 /* Owner, mode, times and (except on symlinks) xattrs of the source entry. */
@@ -202,36 +97,41 @@ static bool must_copy(struct walk *w, const char *rel, const struct stat *s)
 	return w->o->must_copy && w->o->must_copy(w->o->names_arg, rel, s);
 }
 
-/* The source's rel is still the inode st names: a first name remembered
- * earlier (by the seed walk, before this walk reached here) may have been
- * renamed or replaced since, and its remote copy is then another file's. */
-static bool source_is(struct walk *w, const char *rel, const struct stat *st)
+/* A regular file: linked to the remote copy of its first name when it
+ * has one to trust, else copied (and then the copy later names link to). */
+static int create_file(struct walk *w, const char *rel, const struct stat *st)
 {
-	struct stat now;
+	const char *first = links_first(w, st, rel);
+	int fd, rc;
 
-	return fstatat(w->srcfd, rel, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       now.st_ino == st->st_ino && now.st_dev == st->st_dev;
-}
-
-/* The remote holds a regular file at rel: a name to link a new name to (a
- * name trusted from outside a partial walk may be stale after all, say a
- * symlink, when btsootfs died and lost the row that changed it). */
-static bool remote_file(struct walk *w, const char *rel)
-{
-	struct stat st;
-	int fd = bt_open_beneath(w->r->rootfd, rel, O_PATH, 0);
-	bool ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-
-	if (fd >= 0)
-		close(fd);
-	return ok;
+	if (first && links_outside(w, st))
+		links_borrowed(w, first);
+	if (first && links_can_link(w, first, st) && bt_remote_link(w->r, first, rel) == 0) {
+		if (must_copy(w, rel, st))
+			return rewrite_linked(w, rel, st);
+		/* A first name from outside a partial walk was never
+		 * compared: its remote inode, ours now too, may miss
+		 * metadata whose rows named a name now gone. */
+		return w->partial ? meta_from_source(w, rel, st) : 0;
+	}
+	fd = bt_open_file_beneath(w->srcfd, rel);
+	if (walk_changed_meanwhile(fd))
+		return 0; /* deleted or replaced meanwhile; its row will come */
+	if (fd < 0) {
+		walk_diff(w, BT_DIFF_ERROR, rel, "cannot read source: %s", strerror(-fd));
+		return 0;
+	}
+	rc = bt_remote_copy_whole(w->r, fd, st, rel);
+	close(fd);
+	if (rc == 0)
+		links_remember(w, st, rel, first != NULL);
+	return rc;
 }
 
 /* Creates rel on the remote like the source entry (st). Source read
  * problems are reported and skipped; remote write errors are returned. */
 static int create(struct walk *w, const char *rel, const struct stat *st)
 {
-	const char *first;
 	char target[PATH_MAX + 1];
 	ssize_t n;
 	int fd, rc;
@@ -242,39 +142,13 @@ static int create(struct walk *w, const char *rel, const struct stat *st)
 			rc = walk_dir(w, rel);
 		return rc ? rc : meta_from_source(w, rel, st);
 	}
-	if (S_ISREG(st->st_mode)) {
-		if (w->partial && st->st_nlink > 1 && !w->seeded)
-			seed_links(w);
-		first = st->st_nlink > 1 ? first_link(w, st) : NULL;
-		if (first && strcmp(first, rel) && source_is(w, first, st) &&
-		    remote_file(w, first) && bt_remote_link(w->r, first, rel) == 0) {
-			if (must_copy(w, rel, st))
-				return rewrite_linked(w, rel, st);
-			/* A first name from outside a partial walk was never
-			 * compared: its remote inode, ours now too, may miss
-			 * metadata whose rows named a name now gone. */
-			return w->partial ? meta_from_source(w, rel, st) : 0;
-		}
-		fd = bt_open_file_beneath(w->srcfd, rel);
-		if (changed_meanwhile(fd))
-			return 0; /* deleted or replaced meanwhile; its row will come */
-		if (fd < 0) {
-			diff(w, BT_DIFF_ERROR, rel, "cannot read source: %s", strerror(-fd));
-			return 0;
-		}
-		rc = bt_remote_copy_whole(w->r, fd, st, rel);
-		close(fd);
-		if (rc == 0 && first && strcmp(first, rel))
-			take_first(w, st, rel);
-		else if (rc == 0)
-			remember_link(w, st, rel);
-		return rc;
-	}
+	if (S_ISREG(st->st_mode))
+		return create_file(w, rel, st);
 	fd = bt_open_beneath(w->srcfd, rel, O_PATH, 0);
-	if (changed_meanwhile(fd))
+	if (walk_changed_meanwhile(fd))
 		return 0; /* gone or replaced meanwhile */
 	if (fd < 0)
-		return diff(w, BT_DIFF_ERROR, rel, "%s", strerror(-fd)), 0;
+		return walk_diff(w, BT_DIFF_ERROR, rel, "%s", strerror(-fd)), 0;
 	if (S_ISLNK(st->st_mode)) {
 		n = readlinkat(fd, "", target, sizeof(target) - 1);
 		if (n < 0) {
@@ -315,7 +189,7 @@ static bool xattrs_differ(struct walk *w, const struct both *at, const char *rel
 			"(a known limitation of this remote, not a difference)");
 	}
 	if (rc > 0)
-		diff(w, BT_DIFF_XATTR, rel, "%s", what);
+		walk_diff(w, BT_DIFF_XATTR, rel, "%s", what);
 	return rc > 0;
 }
 
@@ -326,18 +200,18 @@ static bool meta_differs(struct walk *w, const struct both *at, const char *rel,
 	bool d = false;
 
 	if ((s->st_mode & 07777) != (r->st_mode & 07777) && !S_ISLNK(s->st_mode)) {
-		diff(w, BT_DIFF_MODE, rel, "source %04o remote %04o", s->st_mode & 07777,
+		walk_diff(w, BT_DIFF_MODE, rel, "source %04o remote %04o", s->st_mode & 07777,
 		     r->st_mode & 07777);
 		d = true;
 	}
 	if (w->r->is_root && !w->r->no_owner &&
 	    (s->st_uid != r->st_uid || s->st_gid != r->st_gid)) {
-		diff(w, BT_DIFF_OWNER, rel, "source %u:%u remote %u:%u", s->st_uid,
+		walk_diff(w, BT_DIFF_OWNER, rel, "source %u:%u remote %u:%u", s->st_uid,
 		     s->st_gid, r->st_uid, r->st_gid);
 		d = true;
 	}
 	if (times && !bt_remote_same_time(w->r, &s->st_mtim, &r->st_mtim)) {
-		diff(w, BT_DIFF_MTIME, rel, "source %lld.%09ld remote %lld.%09ld",
+		walk_diff(w, BT_DIFF_MTIME, rel, "source %lld.%09ld remote %lld.%09ld",
 		     (long long)s->st_mtim.tv_sec, s->st_mtim.tv_nsec,
 		     (long long)r->st_mtim.tv_sec, r->st_mtim.tv_nsec);
 		d = true;
@@ -379,10 +253,10 @@ static int rewrite_linked(struct walk *w, const char *rel, const struct stat *s)
 	struct bt_extents all;
 	int fd = bt_open_file_beneath(w->srcfd, rel), rc;
 
-	if (changed_meanwhile(fd))
+	if (walk_changed_meanwhile(fd))
 		return 0; /* deleted or replaced meanwhile */
 	if (fd < 0)
-		return diff(w, BT_DIFF_ERROR, rel, "cannot read source: %s", strerror(-fd)), 0;
+		return walk_diff(w, BT_DIFF_ERROR, rel, "cannot read source: %s", strerror(-fd)), 0;
 	bt_extents_init(&all);
 	rc = bt_extents_add(&all, 0, s->st_size ? s->st_size : 1);
 	rc = rc ? rc : bt_remote_copy_ranges(w->r, fd, s, rel, &all, -1);
@@ -393,7 +267,7 @@ static int rewrite_linked(struct walk *w, const char *rel, const struct stat *s)
 
 static int recopy(struct walk *w, const char *rel, const struct stat *s)
 {
-	const char *first = S_ISREG(s->st_mode) && s->st_nlink > 1 ? first_link(w, s) : NULL;
+	const char *first = S_ISREG(s->st_mode) && s->st_nlink > 1 ? links_known(w, s) : NULL;
 	int rc;
 
 	/* Unless another name of it is known: then create() links to that. */
@@ -471,17 +345,17 @@ static int judge_hashes(struct dir_walk *d)
 		w->st->hashed_bytes += s->bytes + r->bytes;
 		if (rc < 0)
 			continue;
-		if (changed_meanwhile(s->err))
+		if (walk_changed_meanwhile(s->err))
 			continue;
 		if (s->err || r->err) {
-			diff(w, BT_DIFF_ERROR, p->rel, "cannot hash the %s copy: %s",
+			walk_diff(w, BT_DIFF_ERROR, p->rel, "cannot hash the %s copy: %s",
 			     s->err ? "source" : "remote", strerror(-(s->err ? s->err : r->err)));
 			continue;
 		}
 		if (!bt_hash_equal(&s->out, &r->out)) {
 			bt_hash_hex(&s->out, hs);
 			bt_hash_hex(&r->out, hr);
-			diff(w, BT_DIFF_CONTENT, p->rel, "source %s remote %s", hs, hr);
+			walk_diff(w, BT_DIFF_CONTENT, p->rel, "source %s remote %s", hs, hr);
 			/* In place when linked on both sides: the walk has gone
 			 * below this directory since, and may have linked other
 			 * names to this remote inode already. */
@@ -528,12 +402,21 @@ static int compare_linked(struct dir_walk *d, const char *name, const char *rel,
 
 	if (fd >= 0)
 		close(fd);
+	if (links_outside(w, s))
+		links_borrowed(w, first);
 	if (!linked) {
-		diff(w, BT_DIFF_CONTENT, rel, "not hard-linked to %s on the remote", first);
+		walk_diff(w, BT_DIFF_CONTENT, rel, "not hard-linked to %s on the remote", first);
+		return w->o->repair ? recopy(w, rel, s) : 0;
+	}
+	/* Linked, but to a stale copy: a row that changed the first name
+	 * outside the walk raced it. This name gets a copy of its own, which
+	 * the group is made whole around at the end (links_mend). */
+	if (!links_can_link(w, first, s)) {
+		walk_diff(w, BT_DIFF_CONTENT, rel, "%s's remote copy is not the source's", first);
 		return w->o->repair ? recopy(w, rel, s) : 0;
 	}
 	if (must_copy(w, rel, s)) {
-		diff(w, BT_DIFF_CONTENT, rel, "written since the remote copy was made");
+		walk_diff(w, BT_DIFF_CONTENT, rel, "written since the remote copy was made");
 		return w->o->repair ? rewrite_linked(w, rel, s) : 0;
 	}
 	/* The first name may lie outside a partial walk, never compared: the
@@ -549,33 +432,24 @@ static int compare_file(struct dir_walk *d, const char *name, const char *rel,
 			const struct stat *s, const struct stat *r)
 {
 	struct walk *w = d->w;
-	const char *first = NULL;
+	const char *first = links_first(w, s, rel);
 
-	if (s->st_nlink > 1) {
-		if (w->partial && !w->seeded)
-			seed_links(w);
-		first = first_link(w, s);
-	}
-	if (first && strcmp(first, rel) && !source_is(w, first, s)) {
-		take_first(w, s, rel); /* the name remembered is another file now */
-		first = NULL;
-	}
-	if (first && strcmp(first, rel))
+	if (first)
 		return compare_linked(d, name, rel, first, s, r);
-	remember_link(w, s, rel);
+	links_remember(w, s, rel, false);
 	if (must_copy(w, rel, s)) {
-		diff(w, BT_DIFF_CONTENT, rel, "written since the remote copy was made");
+		walk_diff(w, BT_DIFF_CONTENT, rel, "written since the remote copy was made");
 		return w->o->repair ? copy_content(w, rel, s, r) : 0;
 	}
 	if (s->st_size != r->st_size) {
-		diff(w, BT_DIFF_SIZE, rel, "source %lld remote %lld", (long long)s->st_size,
+		walk_diff(w, BT_DIFF_SIZE, rel, "source %lld remote %lld", (long long)s->st_size,
 		     (long long)r->st_size);
 		return w->o->repair ? recopy(w, rel, s) : 0;
 	}
 	if (w->o->mode == BT_CMP_HASH)
 		return queue_hash(d, rel, s, r);
 	if (!bt_remote_same_time(w->r, &s->st_mtim, &r->st_mtim)) {
-		diff(w, BT_DIFF_MTIME, rel, "source %lld.%09ld remote %lld.%09ld",
+		walk_diff(w, BT_DIFF_MTIME, rel, "source %lld.%09ld remote %lld.%09ld",
 		     (long long)s->st_mtim.tv_sec, s->st_mtim.tv_nsec,
 		     (long long)r->st_mtim.tv_sec, r->st_mtim.tv_nsec);
 		/* Same size, other time: the content may differ too. */
@@ -609,11 +483,11 @@ static int compare_other(struct dir_walk *d, const char *name, const char *rel,
 		ts[ns] = '\0';
 		tr[nr < 0 ? 0 : nr] = '\0';
 		if (strcmp(ts, tr)) {
-			diff(w, BT_DIFF_LINK, rel, "source -> %s remote -> %s", ts, tr);
+			walk_diff(w, BT_DIFF_LINK, rel, "source -> %s remote -> %s", ts, tr);
 			return w->o->repair ? recopy(w, rel, s) : 0;
 		}
 	} else if (s->st_rdev != r->st_rdev) {
-		diff(w, BT_DIFF_TYPE, rel, "device numbers differ");
+		walk_diff(w, BT_DIFF_TYPE, rel, "device numbers differ");
 		return w->o->repair ? recopy(w, rel, s) : 0;
 	}
 	/* Symlinks, fifos, sockets and devices have times to mirror too. */
@@ -676,7 +550,7 @@ static int compare(struct dir_walk *d, const char *name, const char *rel,
 	int rc;
 
 	if ((s->st_mode & S_IFMT) != (r->st_mode & S_IFMT)) {
-		diff(w, BT_DIFF_TYPE, rel, "source %o remote %o", s->st_mode & S_IFMT,
+		walk_diff(w, BT_DIFF_TYPE, rel, "source %o remote %o", s->st_mode & S_IFMT,
 		     r->st_mode & S_IFMT);
 		doomed(w, rel, r);
 		created(w, rel, s);
@@ -731,7 +605,7 @@ static int visit(struct dir_walk *d, const char *name, bool in_src, bool in_rem)
 	if (in_src && fstatat(d->sdir, name, &s, AT_SYMLINK_NOFOLLOW) < 0)
 		in_src = false; /* vanished since the listing */
 	if (in_src && w->partial && S_ISREG(s.st_mode) && s.st_nlink > 1 &&
-	    push_seen(&w->met, &w->nmet, &w->capmet, &s, NULL) < 0) {
+	    links_met(w, &s) < 0) {
 		free(rel);
 		return -ENOMEM;
 	}
@@ -744,12 +618,12 @@ static int visit(struct dir_walk *d, const char *name, bool in_src, bool in_rem)
 			w->st->bytes += s.st_size;
 	}
 	if (in_src && !in_rem) {
-		diff(w, BT_DIFF_MISSING, rel, NULL);
+		walk_diff(w, BT_DIFF_MISSING, rel, NULL);
 		created(w, rel, &s);
 		if (w->o->repair)
 			rc = recopy(w, rel, &s);
 	} else if (!in_src && in_rem) {
-		diff(w, BT_DIFF_EXTRA, rel, NULL);
+		walk_diff(w, BT_DIFF_EXTRA, rel, NULL);
 		doomed(w, rel, &r);
 		if (w->o->repair && (rc = bt_remote_retire(w->r, rel)) == 0)
 			w->st->repaired++;
@@ -784,10 +658,10 @@ static int walk_dir(struct walk *w, const char *rel)
 	int rc;
 
 	rc = bt_listing_read(w->srcfd, rel, &sl);
-	if (changed_meanwhile(rc))
+	if (walk_changed_meanwhile(rc))
 		return 0;
 	if (rc < 0) {
-		diff(w, BT_DIFF_ERROR, *rel ? rel : ".", "cannot list source: %s", strerror(-rc));
+		walk_diff(w, BT_DIFF_ERROR, *rel ? rel : ".", "cannot list source: %s", strerror(-rc));
 		/* A repair that could not see part of the source must not
 		 * count as done (a dead FUSE mount says ENOTCONN here). */
 		return w->o->repair ? rc : 0;
@@ -828,13 +702,7 @@ static int rescan_root(struct walk *w, bool deep);
 /* What a walk remembered: the names of hard-linked files, the last diff. */
 static void walk_free(struct walk *w)
 {
-	for (size_t i = 0; i < w->nlinks; i++)
-		free(w->links[i].rel);
-	for (size_t i = 0; i < w->ngroup; i++)
-		free(w->group[i].rel);
-	free(w->links);
-	free(w->group);
-	free(w->met);
+	links_free(w);
 	free(w->last_diff);
 }
 
@@ -895,62 +763,6 @@ int bt_rescan_dirs(struct bt_remote *r, int srcfd, char *const *rels, size_t n,
 	}
 	walk_free(&w);
 	return rc;
-}
-
-/* One source directory of the link search: its multi-link files with a
- * trusted name are remembered, its subdirectories queued. */
-static int seed_dir(struct walk *w, const char *rel, struct bt_strv *todo)
-{
-	struct bt_listing l;
-	struct stat st;
-	int dfd, rc = bt_listing_read(w->srcfd, rel, &l);
-
-	if (rc < 0)
-		return rc == -ENOENT || rc == -ENOTDIR ? 0 : rc;
-	dfd = bt_open_beneath(w->srcfd, rel, O_PATH | O_DIRECTORY, 0);
-	for (size_t i = 0; dfd >= 0 && rc == 0 && i < l.n; i++) {
-		char *sub;
-
-		if (fstatat(dfd, l.names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		if (!S_ISDIR(st.st_mode) && !(S_ISREG(st.st_mode) && st.st_nlink > 1))
-			continue;
-		if (!(sub = bt_path_join(rel, l.names[i]))) {
-			rc = -ENOMEM;
-		} else if (S_ISDIR(st.st_mode)) {
-			rc = bt_strv_push(todo, sub);
-		} else {
-			rc = push_seen(&w->group, &w->ngroup, &w->capgroup, &st, sub);
-			if (w->o->trusted(w->o->names_arg, sub))
-				remember_link(w, &st, sub);
-		}
-		free(sub);
-	}
-	if (dfd >= 0)
-		close(dfd);
-	bt_listing_free(&l);
-	return rc;
-}
-
-/* The other names of hard-linked files, outside a partial walk: one stat
- * walk of the source, the first time a partial walk needs them. Without
- * them a name would be copied on its own, cut off from its links. */
-static void seed_links(struct walk *w)
-{
-	struct bt_strv todo = { 0 };
-	int rc = bt_strv_push(&todo, "");
-
-	w->seeded = true;
-	if (!w->o->trusted)
-		return bt_strv_free(&todo);
-	bt_debug("looking for the other names of hard-linked files in the source");
-	while (rc == 0 && todo.n) {
-		char *rel = todo.v[--todo.n];
-
-		rc = seed_dir(w, rel, &todo);
-		free(rel);
-	}
-	bt_strv_free(&todo);
 }
 
 /* The metadata of a walked name's directory, after repairs inside it. */
@@ -1026,80 +838,6 @@ static bool parent_diverged(int rc)
 	return rc == -ENOENT || rc == -ENOTDIR || rc == -ELOOP;
 }
 
-static int by_inode(const void *a, const void *b)
-{
-	const struct link_seen *x = a, *y = b;
-
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	return (x->ino > y->ino) - (x->ino < y->ino);
-}
-
-/* w->met is sorted (mend_groups). */
-static bool was_met(const struct walk *w, const struct link_seen *g)
-{
-	return w->nmet && bsearch(g, w->met, w->nmet, sizeof(*w->met), by_inode);
-}
-
-/* One trusted name g of a file the walk met: linked on the remote to the
- * copy the walk settled on (first), if the source still says so. */
-static int mend_name(struct walk *w, const struct link_seen *g, const char *first)
-{
-	struct stat s, rf, rg;
-	int fd;
-
-	if (fstatat(w->srcfd, g->rel, &s, AT_SYMLINK_NOFOLLOW) < 0 || s.st_ino != g->ino ||
-	    s.st_dev != g->dev || !source_is(w, first, &s))
-		return 0; /* changed since the seed walk: its rows say how */
-	fd = bt_open_beneath(w->r->rootfd, first, O_PATH, 0);
-	if (fd < 0 || fstat(fd, &rf) < 0 || !S_ISREG(rf.st_mode)) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	close(fd);
-	fd = bt_open_beneath(w->r->rootfd, g->rel, O_PATH, 0);
-	if (fd >= 0 && fstat(fd, &rg) == 0 && rg.st_ino == rf.st_ino && rg.st_dev == rf.st_dev) {
-		close(fd);
-		return 0;
-	}
-	if (fd >= 0)
-		close(fd);
-	diff(w, BT_DIFF_CONTENT, g->rel, "not hard-linked to %s on the remote", first);
-	if (!w->o->repair)
-		return 0;
-	int rc = bt_remote_retire(w->r, g->rel);
-
-	rc = rc ? rc : bt_remote_link(w->r, first, g->rel);
-	if (rc == -ENOENT || rc == -ENOTDIR || rc == -ELOOP)
-		return 0; /* its directory differs on the remote: not this walk's */
-	w->st->repaired += rc == 0;
-	return rc;
-}
-
-/* A partial walk met names of hard-linked files whose other names lie
- * outside it: each such group is made one file on the remote again, the
- * trusted names linked to the copy the walk settled on. Names that rows
- * not yet replayed touch are left to them. */
-static int mend_groups(struct walk *w)
-{
-	int rc = 0;
-
-	if (w->nmet > 1)
-		qsort(w->met, w->nmet, sizeof(*w->met), by_inode);
-	for (size_t i = 0; rc == 0 && i < w->ngroup; i++) {
-		struct link_seen *g = &w->group[i];
-		struct stat key = { .st_dev = g->dev, .st_ino = g->ino };
-		const char *first;
-
-		if (!was_met(w, g) || !(first = first_link(w, &key)) || !strcmp(first, g->rel) ||
-		    !w->o->trusted(w->o->names_arg, g->rel))
-			continue;
-		rc = mend_name(w, g, first);
-	}
-	return rc;
-}
-
 int bt_rescan_names(struct bt_remote *r, int srcfd, char *const *rels, const bool *deep,
 		    size_t n, const struct bt_rescan_opts *o, struct bt_rescan_stats *st,
 		    size_t *failed_at)
@@ -1137,7 +875,7 @@ int bt_rescan_names(struct bt_remote *r, int srcfd, char *const *rels, const boo
 			*failed_at = i;
 	}
 	if (rc == 0 && w.seeded)
-		rc = mend_groups(&w);
+		rc = links_mend(&w);
 	progress(&w);
 	walk_free(&w);
 	return rc;

@@ -74,6 +74,11 @@ struct bt_rescan_opts {
 	 * directory above, whole: told here, since rows that raced the walk
 	 * and touch that directory's other entries race it too. NULL: none. */
 	void (*widened)(void *arg, const char *rel);
+	/* (bt_rescan_names) A name outside the walk that it relied on: a
+	 * hard-linked file's first name that names met were linked to or
+	 * judged by, or a name relinked to make a group whole. Rows that raced
+	 * the walk and touch it race the walk too. NULL: none. */
+	void (*borrowed)(void *arg, const char *rel);
 	void *names_arg;
 };
 
