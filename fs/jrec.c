@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "btsoot/log.h"
+#include "btsoot/rescan_note.h"
 #include "fs.h"
 
 #define DELETED_SUFFIX " (deleted)"
@@ -32,27 +33,20 @@ void jrec_mark_rescan(struct bt_fs *fs, const char *why)
 
 void jrec_note_rescan(struct bt_fs *fs, const char *why, bool failure)
 {
-	char path[PATH_MAX + 32];
-	int fd;
+	/* A new note each time, even when one is there: a sync comparing
+	 * the tree now removes the note it saw before it began, and this
+	 * change may lie where its walk has already been. */
+	int rc = bt_rescan_note_set(fs->state_dir, why);
 
-	/* The file, not a flag: a sync that rescanned removes it, and the
-	 * next lost change must create it again. */
-	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", fs->state_dir);
-	if (access(path, F_OK) == 0)
-		return;
 	fs->rescan_marked = true;
+	if (rc == 0)
+		return; /* said already */
 	if (failure)
 		bt_err("journal incomplete (%s): the next btsoot-sync will rescan", why);
 	else
 		bt_warn("journal incomplete (%s): the next btsoot-sync will rescan", why);
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		if (write(fd, why, strlen(why)) < 0)
-			bt_err("cannot write %s", path);
-		close(fd);
-	} else {
-		bt_err("cannot create %s: %s", path, strerror(errno));
-	}
+	if (rc < 0)
+		bt_err("cannot write %s/NEEDS_RESCAN: %s", fs->state_dir, strerror(-rc));
 }
 
 /* The kernel's name for the object behind fd, relative to the root. */

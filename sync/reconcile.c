@@ -10,6 +10,7 @@
 
 #include "btsoot/log.h"
 #include "btsoot/pathsafe.h"
+#include "btsoot/rescan_note.h"
 #include "raced.h"
 #include "recheck.h"
 #include "reconcile.h"
@@ -137,7 +138,8 @@ struct bt_pass {
 	int64_t s_a;     /* highest committed row, after btsootfs committed its queue */
 	int daemon_pid;  /* btsootfs then (0: none) */
 	int64_t mounts;  /* meta mount_gen then */
-	bool flagged;    /* <state>/NEEDS_RESCAN was there then */
+	bool flagged;    /* <state>/NEEDS_RESCAN was there then: */
+	ino_t note;      /* which one (rescan_note.h) */
 };
 
 static int64_t mounts(struct bt_ctx *c)
@@ -197,12 +199,10 @@ static int journal_error(struct bt_ctx *c, int rc)
 
 static int pass_start(struct bt_ctx *c, struct bt_pass *p)
 {
-	char path[PATH_MAX + 32];
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", c->block.state);
-	*p = (struct bt_pass){ .daemon_pid = bt_ctx_daemon_pid(c), .mounts = mounts(c),
-			       .flagged = access(path, F_OK) == 0 };
+	*p = (struct bt_pass){ .daemon_pid = bt_ctx_daemon_pid(c), .mounts = mounts(c) };
+	p->flagged = bt_rescan_note_get(c->block.state, &p->note) == 1;
 	settle(c);
 	rc = bt_journal_max_seq(c->j, &p->s_a);
 	return rc < 0 ? journal_error(c, rc) : 0;
@@ -215,7 +215,6 @@ static int pass_covered(struct bt_ctx *c, const struct bt_pass *p,
 {
 	struct bt_recheck_set keep = { 0 };
 	struct bt_raced all = { .all = true };
-	char path[PATH_MAX + 32];
 	int rc;
 
 	settle(c);
@@ -230,12 +229,10 @@ static int pass_covered(struct bt_ctx *c, const struct bt_pass *p,
 	bt_recheck_set_free(&keep);
 	if (rc < 0)
 		return journal_error(c, rc);
-	/* btsootfs's own "could not journal" note, when it was there before
-	 * the pass (a new one may name changes the walk missed). */
-	if (rc == 0 && p->flagged) {
-		snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", c->block.state);
-		unlink(path);
-	}
+	/* btsootfs's own "could not journal" note, the one there before the
+	 * pass (a new one may name changes the walk missed). */
+	if (rc == 0 && p->flagged)
+		bt_rescan_note_clear(c->block.state, p->note);
 	return 0;
 }
 

@@ -177,6 +177,22 @@ static bool was_met(const struct walk *w, const struct link_seen *g)
 	return w->nmet && bsearch(g, w->met, w->nmet, sizeof(*w->met), by_inode);
 }
 
+/* Relinking rel touched its remote directory, which may lie outside the
+ * walk: its times (and mode, owner) from the source again. Best effort: a
+ * directory changed since has rows that set them. */
+static void parent_from_source(struct walk *w, const char *rel)
+{
+	char *parent = bt_path_dirname(rel);
+	struct stat st;
+	int fd = parent ? bt_open_beneath(w->srcfd, parent, O_PATH | O_DIRECTORY, 0) : -1;
+
+	if (fd >= 0 && fstat(fd, &st) == 0)
+		bt_remote_set_meta(w->r, parent, &st, fd, false);
+	if (fd >= 0)
+		close(fd);
+	free(parent);
+}
+
 /* One trusted name g of a file the walk met: linked on the remote to the
  * copy the walk settled on (first), if the source still says so. */
 static int mend_name(struct walk *w, const struct link_seen *g, const char *first)
@@ -209,8 +225,10 @@ static int mend_name(struct walk *w, const struct link_seen *g, const char *firs
 	rc = rc ? rc : bt_remote_link(w->r, first, g->rel);
 	if (rc == -ENOENT || rc == -ENOTDIR || rc == -ELOOP)
 		return 0; /* its directory differs on the remote: not this walk's */
-	if (rc == 0)
+	if (rc == 0) {
 		links_borrowed(w, g->rel);
+		parent_from_source(w, g->rel);
+	}
 	w->st->repaired += rc == 0;
 	return rc;
 }

@@ -25,6 +25,7 @@
 #include "btsoot/lockfile.h"
 #include "btsoot/log.h"
 #include "btsoot/mounts.h"
+#include "btsoot/rescan_note.h"
 #include "btsoot/pathsafe.h"
 #include "btsoot/remote.h"
 #include "btsoot/words.h"
@@ -382,17 +383,12 @@ static int announce(struct bt_restore *rs, const struct args *a, const struct bt
 /* The source changed behind btsootfs' back: the next sync must rescan. */
 static void mark_rescan(const struct bt_block *b)
 {
-	char path[PATH_MAX + 32];
-	const char *why = "btsoot restore --in-place changed the source while unmounted\n";
-	int fd;
+	int rc = bt_rescan_note_set(b->state, "btsoot restore --in-place changed the source "
+				    "while unmounted");
 
-	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", b->state);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, why, strlen(why)) < 0)
-		bt_warn("cannot write %s (%s): run btsoot-verify --repair %s after mounting",
-			path, strerror(errno), b->name);
-	if (fd >= 0)
-		close(fd);
+	if (rc < 0)
+		bt_warn("cannot write %s/NEEDS_RESCAN (%s): run btsoot-verify --repair %s "
+			"after mounting", b->state, strerror(-rc), b->name);
 }
 
 /* ---- The command ---- */
