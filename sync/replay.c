@@ -513,15 +513,35 @@ static int copy_file(struct bt_ctx *c, struct bt_dirty *e, struct bt_recheck_set
 	return 1;
 }
 
+/* The bytes of e's ranges, a range "to the end" up to the source's size
+ * now (a few stats, for the progress line only). */
+static int64_t dirty_bytes(struct bt_ctx *c, const struct bt_dirty *e)
+{
+	int64_t sum = 0;
+	struct stat st;
+
+	for (size_t k = 0; k < e->ext.n; k++) {
+		int64_t off = e->ext.v[k].off, end = e->ext.v[k].end;
+
+		if (end == BT_EXTENT_EOF)
+			end = fstatat(c->readfd, e->path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			      st.st_size > off ? st.st_size : off;
+		if (end > off && sum <= INT64_MAX - (end - off))
+			sum += end - off;
+	}
+	return sum;
+}
+
 /* What data_phase is about to copy, added to the progress line's totals. */
 static void progress_total(struct bt_ctx *c, const struct bt_dirty_set *d)
 {
-	int64_t files = 0, bytes = 0;
+	int64_t files = 0, bytes = 0, b;
 
 	for (size_t i = 0; c->progress && i < d->n; i++) {
 		if (d->v[i].path && d->v[i].ext.n) {
 			files++;
-			bytes += bt_extents_bytes(&d->v[i].ext);
+			b = dirty_bytes(c, &d->v[i]);
+			bytes = bytes <= INT64_MAX - b ? bytes + b : INT64_MAX;
 		}
 	}
 	bt_progress_total_add(c->progress, files, bytes);
