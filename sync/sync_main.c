@@ -30,6 +30,7 @@
 #include "replay.h"
 #include "reconcile.h"
 #include "rescan.h"
+#include "runreport.h"
 
 struct args {
 	struct bt_cli cli;
@@ -38,17 +39,19 @@ struct args {
 	bool force;   /* past the empty-source and mass-deletion checks */
 	bool json;    /* with dry_run: the plan as one JSON object on stdout */
 	struct bt_dry *dry; /* with json: what the dry run found */
+	struct bt_sync_report rep; /* the run, for syslog (runreport.h) */
 	struct bt_progress prog; /* the line on a terminal (progress.h) */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: btsoot-sync [-v|--verbose] [-q|--quiet] [-n|--dry-run [--json]] [--force]\n"
-		   "                   [--config-dir DIR] [--state-dir DIR] <block>\n"
+		   "                   [--no-syslog] [--config-dir DIR] [--state-dir DIR] <block>\n"
 		   "       btsoot-sync -h|--help | --version\n"
 		   "Replays the block's journal onto its remote. Silent on success unless\n"
 		   "-v or on a terminal; -q: errors only. --dry-run --json: what it would do\n"
-		   "as one JSON object. Exit codes: btsoot-sync(8).\n");
+		   "as one JSON object. Errors, warnings and a summary also go to syslog,\n"
+		   "naming the block (--no-syslog: not). Exit codes: btsoot-sync(8).\n");
 }
 
 static bool sync_opt(int ch, const char *arg, void *ctx)
@@ -180,6 +183,9 @@ static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 		return rc == -ENOMEM ? BT_EXIT_INTERNAL : bt_exit_for_errno(rc);
 	/* changes made while unmounted are covered too */
 	bt_offline_covered(c, &began, daemon_pid);
+	a->rep.rescan_why = why;
+	a->rep.compared += st.entries;
+	a->rep.fixed += st.repaired;
 	if (!a->cli.quiet)
 		bt_notice("block '%s': rescan saw %" PRId64 " %s, fixed %" PRId64 " %s",
 			  c->block.name, st.entries, bt_plural(st.entries, "entry", "entries"),
@@ -211,6 +217,8 @@ static int reconcile_rounds(struct bt_ctx *c, struct args *a, struct bt_replay_s
 		memset(&st, 0, sizeof(st));
 		rc = bt_reconcile(c, &o, &st, &left);
 		fixed += st.repaired;
+		a->rep.compared += st.entries;
+		a->rep.fixed += st.repaired;
 		/* Done unless rows raced the comparison, or ranges waited for
 		 * it (the replay writes them now that their names are known). */
 		if (rc < 0 || (left == 0 && rst->held == 0))
@@ -417,6 +425,9 @@ static int sync_block(struct bt_ctx *c, struct args *a)
 	if (rc < 0)
 		bt_warn("block '%s': pruning the trash: %s", c->block.name, strerror(-rc));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	a->rep.rows += st.rows;
+	a->rep.dropped += st.dropped;
+	a->rep.seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (bt_cli_chatty(&a->cli))
 		printf("btsoot-sync: block '%s': %" PRId64 " %s replayed (%" PRId64
 		       " compacted away), %" PRId64 " %s copied, %" PRId64
@@ -470,6 +481,8 @@ int main(int argc, char **argv)
 		snprintf(c.err, sizeof(c.err), "sync failed; rerun it (add -v to see each step)");
 	if (rc)
 		bt_err("%s", c.err);
+	if (rc == 0 && !a.dry_run)
+		bt_sync_report_syslog(c.block.name, &a.rep, &c.remote.st);
 	if (a.json && bt_dry_print_json(c.block.name, &dry, rc, c.err) < 0 && rc == 0)
 		rc = BT_EXIT_INTERNAL;
 	if (!a.dry_run && !(rc == BT_EXIT_JOURNAL && c.journal_corrupt) &&
