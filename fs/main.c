@@ -562,6 +562,12 @@ static void log_from_fuse(enum fuse_log_level level, const char *fmt, va_list ap
 		line[--n] = '\0';
 	if (!strncmp(msg, "fuse: ", 6))
 		msg += 6;
+	/* -d: a line per request is the trace; a reply only when it failed. */
+	if (level == FUSE_LOG_DEBUG && !strncmp(msg, "   unique: ", 11) &&
+	    strstr(msg, ", success, outsize: ")) {
+		n = 0;
+		return;
+	}
 	bt_log(level < FUSE_LOG_ERR ? BT_LOG_ERR : (enum bt_log_level)level, "%s", msg);
 	n = 0;
 }

@@ -10,7 +10,8 @@
 # sends nothing. btsootfs, once detached (no -f), logs its mount and
 # unmount to syslog with the block. `btsootfs -o debug` traces each
 # journal row on stderr, one line per row (as many lines as rows in
-# journal.db), beside libfuse's line for every request it passes through.
+# journal.db), beside libfuse's line for every request it passes through
+# (a second line for a reply only when it is an error).
 # syslog(3) is replaced by tests/syslogshim.c (LD_PRELOAD), which appends
 # "IDENT[PID] <PRIORITY>: MESSAGE" to a file: no syslog daemon is needed.
 . "$(dirname "$0")/lib.sh"
@@ -121,6 +122,7 @@ echo data > "$SRC/dd/f"
 mv "$SRC/dd/f" "$SRC/dd/g"
 chmod 600 "$SRC/dd/g"
 ln -s g "$SRC/dd/link"
+rmdir "$SRC/dd" 2>/dev/null && fail "rmdir of a directory that holds files succeeded"
 rm "$SRC/renamed"
 sync "$SRC/dd/g"
 fusermount3 -u "$SRC"
@@ -135,4 +137,11 @@ for want in "journal: mkdir dd " "journal: rename dd/f -> dd/g " "journal: symli
 	grep -q "^btsootfs: .*$want" "$W/debug.log" && pass "traced: $want" ||
 		fail "not traced: $want ($(grep -c . "$W/debug.log") lines)"
 done
+# one line per request: its reply is traced only when it is an error (the
+# rmdir of a directory that is not empty)
+requests=$(grep -c "^btsootfs: unique: [0-9]*, opcode: " "$W/debug.log")
+assert_eq 0 "$(grep -c "unique: [0-9]*, success" "$W/debug.log")" \
+	"no second line for a request that succeeded ($requests requests traced)"
+grep -q "^btsootfs:    unique: [0-9]*, error: -39 (Directory not empty)" "$W/debug.log" &&
+	pass "a failed request's reply is traced" || fail "no error reply traced"
 finish
