@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "btsoot/log.h"
+#include "btsoot/pathsafe.h"
 #include "btsoot/rescan_note.h"
 #include "fs.h"
 
@@ -131,6 +132,22 @@ char *jrec_child_path(struct bt_fs *fs, struct bt_inode *parent, const char *nam
 	return out;
 }
 
+/* -o debug: one line per row, as the journal holds it. */
+static void trace_row(const struct bt_op_rec *r, int64_t seq)
+{
+	char p[512], p2[512], res[64];
+
+	if (seq < 0)
+		snprintf(res, sizeof(res), "not journaled: %s", strerror((int)-seq));
+	else
+		snprintf(res, sizeof(res), "seq %lld", (long long)seq);
+	bt_debug("journal: %s %s%s%s off %lld len %lld mode %o ino %llu (%s)",
+		 bt_op_name(r->op), *r->path ? bt_path_printable(r->path, p, sizeof(p)) : ".",
+		 r->path2 ? " -> " : "", r->path2 ? bt_path_printable(r->path2, p2, sizeof(p2)) : "",
+		 (long long)r->off, (long long)r->len, (unsigned)r->mode,
+		 (unsigned long long)r->ino, res);
+}
+
 int jrec_append(struct bt_fs *fs, int op, uint64_t ino, const char *path,
 		const char *path2, int64_t off, int64_t len, uint32_t mode)
 {
@@ -155,6 +172,8 @@ int jrec_append(struct bt_fs *fs, int op, uint64_t ino, const char *path,
 					.len = BT_META_NAMELESS };
 	}
 	seq = bt_jw_append(fs->j, &r);
+	if (fs->debug)
+		trace_row(&r, seq);
 	if (seq < 0) {
 		jrec_mark_rescan(fs, "journal append failed");
 		return -EROFS;

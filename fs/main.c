@@ -98,9 +98,11 @@ static void usage(void)
 	       "  -o nojournal         record nothing (benchmarks only)\n"
 	       "  -f                   stay in the foreground\n"
 	       "  -s                   single-threaded\n"
-	       "  -d                   debug output\n"
+	       "  -d, -o debug         trace every journal row and request on stderr\n"
+	       "                       (in the foreground)\n"
 	       "Always adds default_permissions; as root also allow_other and the\n"
-	       "source filesystem's suid/dev flags. See btsootfs(8).\n");
+	       "source filesystem's suid/dev flags. Detached, it logs to syslog (each\n"
+	       "line naming the block); in the foreground to stderr. See btsootfs(8).\n");
 }
 
 static struct bt_fs *g_fs;
@@ -495,6 +497,8 @@ static int run(struct fuse_args *args, struct fuse_cmdline_opts *co,
 
 	g_fs = &fs;
 	fs.block = b->name;
+	fs.debug = bt_log_level() >= BT_LOG_DEBUG;
+	bt_log_set_block(b->name); /* syslog lines name it, once detached */
 	/* First, so that an option libfuse does not know changes nothing
 	 * (libfuse has named it). */
 	se = new_session(args, &fs);
@@ -558,6 +562,12 @@ static void log_from_fuse(enum fuse_log_level level, const char *fmt, va_list ap
 		line[--n] = '\0';
 	if (!strncmp(msg, "fuse: ", 6))
 		msg += 6;
+	/* -d: a line per request is the trace; a reply only when it failed. */
+	if (level == FUSE_LOG_DEBUG && !strncmp(msg, "   unique: ", 11) &&
+	    strstr(msg, ", success, outsize: ")) {
+		n = 0;
+		return;
+	}
 	bt_log(level < FUSE_LOG_ERR ? BT_LOG_ERR : (enum bt_log_level)level, "%s", msg);
 	n = 0;
 }

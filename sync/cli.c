@@ -12,7 +12,7 @@
 #include "rescan.h"
 #include "config.h"
 
-enum { OPT_CONFIG = 0x100, OPT_STATE, OPT_VERSION };
+enum { OPT_CONFIG = 0x100, OPT_STATE, OPT_VERSION, OPT_NO_SYSLOG };
 
 static const struct option common[] = {
 	{ "config-dir", required_argument, NULL, OPT_CONFIG },
@@ -21,6 +21,7 @@ static const struct option common[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "no-syslog", no_argument, NULL, OPT_NO_SYSLOG },
 };
 
 #define NCOMMON (sizeof(common) / sizeof(common[0]))
@@ -85,6 +86,8 @@ int bt_cli_parse(struct bt_cli *c, int argc, char **argv,
 			c->quiet = true;
 		else if (ch == 'v')
 			c->verbose = true;
+		else if (ch == OPT_NO_SYSLOG)
+			c->no_syslog = true;
 		else if (ch == 'h') {
 			c->usage(stdout);
 			exit(0);
@@ -125,6 +128,9 @@ void bt_cli_log_init(const struct bt_cli *c)
 	if (getenv("BTSOOT_DEBUG")) /* a trace of every decision */
 		level = BT_LOG_DEBUG;
 	bt_log_init(c->prog, level);
+	bt_log_set_block(c->block);
+	if (!c->no_syslog)
+		bt_log_also_syslog(BT_LOG_INFO);
 }
 
 int bt_cli_count(const struct bt_cli *c, const char *opt, const char *arg, int min, int max,

@@ -9,6 +9,9 @@
  * - otherwise (cron, a systemd timer): warnings and errors only, so a
  *   successful run prints nothing and any mail from cron means something.
  * -q wins over -v. BTSOOT_DEBUG (any value) traces every decision.
+ * Whatever stderr gets, syslog gets every error, warning and notice and
+ * the run's summary (bt_log_syslog), each naming the block, unless
+ * --no-syslog (btsoot/log.h; btsoot-sync(8) LOGGING).
  */
 #ifndef BTSOOT_SYNC_CLI_H
 #define BTSOOT_SYNC_CLI_H
@@ -26,6 +29,7 @@ struct bt_cli {
 	const char *block;
 	bool quiet;
 	bool verbose;
+	bool no_syslog;
 };
 
 /* Parses argv with the shared options plus `extra` (a NULL-terminated
@@ -39,7 +43,7 @@ int bt_cli_parse(struct bt_cli *c, int argc, char **argv,
 
 /* Notices and the summary are printed (see above). */
 bool bt_cli_chatty(const struct bt_cli *c);
-/* Sets the log level for the run as above. */
+/* Sets the log level for the run, and syslog, as above. */
 void bt_cli_log_init(const struct bt_cli *c);
 /* A whole number in [min, max] for option opt: 0, or -EINVAL after one line. */
 int bt_cli_count(const struct bt_cli *c, const char *opt, const char *arg, int min, int max,

@@ -251,8 +251,10 @@ int bt_remote_rename(struct bt_remote *r, const char *from, const char *to)
 	bt_debug("remote: rename %s (ino %llu) -> %s", from, (unsigned long long)sf.st_ino, to);
 	bt_remote_tick(r);
 	rc = renameat(pf, lf, pt, lt) < 0 ? -errno : 0;
-	if (rc == 0)
+	if (rc == 0) {
+		r->st.renamed++;
 		bt_trash_log(r, 'R', from, to); /* restore --as-of follows it */
+	}
 out:
 	if (pf >= 0)
 		close(pf);

@@ -30,25 +30,29 @@
 #include "replay.h"
 #include "reconcile.h"
 #include "rescan.h"
+#include "runreport.h"
 
 struct args {
 	struct bt_cli cli;
 	bool verbose; /* = cli.verbose: every difference a rescan fixes, every planned op */
 	bool dry_run; /* print the plan, change nothing */
 	bool force;   /* past the empty-source and mass-deletion checks */
-	bool json;    /* with dry_run: the plan as one JSON object on stdout */
-	struct bt_dry *dry; /* with json: what the dry run found */
+	bool json;    /* one JSON object on stdout: the plan (dry_run) or the run */
+	struct bt_dry *dry; /* with json and dry_run: what the dry run found */
+	struct bt_sync_report rep; /* the run, for syslog and --json (runreport.h) */
 	struct bt_progress prog; /* the line on a terminal (progress.h) */
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: btsoot-sync [-v|--verbose] [-q|--quiet] [-n|--dry-run [--json]] [--force]\n"
-		   "                   [--config-dir DIR] [--state-dir DIR] <block>\n"
+	fprintf(f, "usage: btsoot-sync [-v|--verbose] [-q|--quiet] [-n|--dry-run] [--json] [--force]\n"
+		   "                   [--no-syslog] [--config-dir DIR] [--state-dir DIR] <block>\n"
 		   "       btsoot-sync -h|--help | --version\n"
 		   "Replays the block's journal onto its remote. Silent on success unless\n"
-		   "-v or on a terminal; -q: errors only. --dry-run --json: what it would do\n"
-		   "as one JSON object. Exit codes: btsoot-sync(8).\n");
+		   "-v or on a terminal; -q: errors only. --json: how the run ended (with\n"
+		   "--dry-run: what it would do) as one JSON object. Errors, warnings and a\n"
+		   "summary also go to syslog, naming the block (--no-syslog: not).\n"
+		   "Exit codes: btsoot-sync(8).\n");
 }
 
 static bool sync_opt(int ch, const char *arg, void *ctx)
@@ -80,11 +84,6 @@ static int parse_args(int argc, char **argv, struct args *a)
 	a->cli = (struct bt_cli){ .prog = "btsoot-sync", .usage = usage };
 	rc = bt_cli_parse(&a->cli, argc, argv, extra, "n", sync_opt, a);
 	a->verbose = a->cli.verbose && !a->json;
-	if (rc == 0 && a->json && !a->dry_run) {
-		bt_err("--json goes with --dry-run (how a real sync ended is in `btsoot status "
-		       "--json %s`)", a->cli.block);
-		rc = BT_EXIT_USAGE;
-	}
 	return rc;
 }
 
@@ -180,6 +179,9 @@ static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 		return rc == -ENOMEM ? BT_EXIT_INTERNAL : bt_exit_for_errno(rc);
 	/* changes made while unmounted are covered too */
 	bt_offline_covered(c, &began, daemon_pid);
+	a->rep.rescan_why = why;
+	a->rep.compared += st.entries;
+	a->rep.fixed += st.repaired;
 	if (!a->cli.quiet)
 		bt_notice("block '%s': rescan saw %" PRId64 " %s, fixed %" PRId64 " %s",
 			  c->block.name, st.entries, bt_plural(st.entries, "entry", "entries"),
@@ -211,6 +213,8 @@ static int reconcile_rounds(struct bt_ctx *c, struct args *a, struct bt_replay_s
 		memset(&st, 0, sizeof(st));
 		rc = bt_reconcile(c, &o, &st, &left);
 		fixed += st.repaired;
+		a->rep.compared += st.entries;
+		a->rep.fixed += st.repaired;
 		/* Done unless rows raced the comparison, or ranges waited for
 		 * it (the replay writes them now that their names are known). */
 		if (rc < 0 || (left == 0 && rst->held == 0))
@@ -417,7 +421,10 @@ static int sync_block(struct bt_ctx *c, struct args *a)
 	if (rc < 0)
 		bt_warn("block '%s': pruning the trash: %s", c->block.name, strerror(-rc));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (bt_cli_chatty(&a->cli))
+	a->rep.rows += st.rows;
+	a->rep.dropped += st.dropped;
+	a->rep.seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (bt_cli_chatty(&a->cli) && !a->json)
 		printf("btsoot-sync: block '%s': %" PRId64 " %s replayed (%" PRId64
 		       " compacted away), %" PRId64 " %s copied, %" PRId64
 		       " %s written to the remote in %.2f s\n",
@@ -447,14 +454,16 @@ int main(int argc, char **argv)
 			 BT_CTX_SOURCE);
 	if (rc) {
 		bt_err("%s", c.err);
-		if (a.json)
+		if (a.json && a.dry_run)
 			bt_dry_print_json(a.cli.block, NULL, rc, c.err);
+		else if (a.json)
+			bt_sync_report_json(a.cli.block, NULL, NULL, rc, c.err);
 		if (!a.dry_run)
 			bt_lastrun_record_open_failure(&a.cli.dirs, a.cli.block, BT_RUN_SYNC, rc,
 						       c.err);
 		return rc;
 	}
-	a.dry = a.json ? &dry : NULL;
+	a.dry = a.json && a.dry_run ? &dry : NULL;
 	bt_ctx_say_remote_limits(&c);
 	rc = sync_block(&c, &a);
 	/* A corrupt row found on the way: the journal is set aside (never
@@ -470,7 +479,11 @@ int main(int argc, char **argv)
 		snprintf(c.err, sizeof(c.err), "sync failed; rerun it (add -v to see each step)");
 	if (rc)
 		bt_err("%s", c.err);
-	if (a.json && bt_dry_print_json(c.block.name, &dry, rc, c.err) < 0 && rc == 0)
+	if (rc == 0 && !a.dry_run)
+		bt_sync_report_syslog(c.block.name, &a.rep, &c.remote.st);
+	if (a.json && (a.dry_run ? bt_dry_print_json(c.block.name, &dry, rc, c.err)
+				 : bt_sync_report_json(c.block.name, &a.rep, &c.remote.st, rc,
+						       c.err)) < 0 && rc == 0)
 		rc = BT_EXIT_INTERNAL;
 	if (!a.dry_run && !(rc == BT_EXIT_JOURNAL && c.journal_corrupt) &&
 	    bt_lastrun_record(c.j, BT_RUN_SYNC, rc, c.err) < 0)

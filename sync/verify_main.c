@@ -43,13 +43,15 @@ struct args {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: btsoot-verify [--repair [--force]] [--quick] [-j|--jobs N] [--json]\n"
-		   "                     [--slice K/N] [-v|--verbose] [-q|--quiet] [--config-dir DIR]\n"
-		   "                     [--state-dir DIR] <block>\n"
+		   "                     [--slice K/N] [-v|--verbose] [-q|--quiet] [--no-syslog]\n"
+		   "                     [--config-dir DIR] [--state-dir DIR] <block>\n"
 		   "       btsoot-verify -h|--help | --version\n"
 		   "Prints one line per difference; the summary with -v or on a terminal.\n"
 		   "--json: the differences and the counts as one JSON object.\n"
 		   "--slice K/N: only the K-th of N fixed parts of the tree (whole top-level\n"
 		   "subtrees); N runs with K = 1..N cover it all (btsoot-verify(8) SLICES).\n"
+		   "Errors, warnings and a summary also go to syslog, naming the block\n"
+		   "(--no-syslog: not).\n"
 		   "Exit: 0 equal, 1 different, 2 and up errors (see btsoot-verify(8)).\n");
 }
 
@@ -296,6 +298,25 @@ static void set_mode(struct bt_ctx *c, const struct args *a)
 	bt_meta_set(c->j, BT_META_LAST_VERIFY_MODE, mode);
 }
 
+/* The run's outcome for syslog (a failure was logged as an error): info
+ * when the trees are equal or were repaired, a warning when differences
+ * are left (the lines naming them went to stdout only). */
+static void syslog_summary(const struct args *a, const struct bt_rescan_stats *st,
+			   const char *result, double secs)
+{
+	int64_t left = st->differences + st->errors - (a->repair ? st->repaired : 0);
+	char size[32], slice[32] = "";
+
+	if (a->slices)
+		snprintf(slice, sizeof(slice), " of slice %u/%u", a->slice, a->slices);
+	bt_log_syslog(left > 0 ? BT_LOG_WARNING : BT_LOG_INFO,
+		      "block '%s': %s%s verify%s: %s; %" PRId64 " %s, %s hashed in %.1f s%s",
+		      a->cli.block, a->quick ? "quick" : "full", a->repair ? " repair" : "",
+		      slice, result, st->entries, bt_plural(st->entries, "entry", "entries"),
+		      bt_fmt_bytes(st->hashed_bytes, size, sizeof(size)), secs,
+		      left > 0 ? " (btsoot-verify lists them)" : "");
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = { 0 };
@@ -394,6 +415,11 @@ int main(int argc, char **argv)
 	if (!a.slices) /* the whole tree's */
 		bt_meta_set_i64(c.j, BT_META_LAST_VERIFY_DIFFS, diffs);
 	set_mode(&c, &a);
+	if (rc <= BT_EXIT_DIFFERENT)
+		syslog_summary(&a, &st, result,
+			       (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	else if (rc == BT_EXIT_IO && st.errors)
+		bt_log_syslog(BT_LOG_ERR, "%s", c.err);
 	if (bt_cli_chatty(&a.cli))
 		fprintf(stderr, "btsoot-verify: block '%s': %" PRId64 " %s, %s hashed, %" PRId64
 			" %s (%" PRId64 " repaired) in %.2f s\n", a.cli.block, st.entries,

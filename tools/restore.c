@@ -461,20 +461,40 @@ static void say_reach(const struct args *a, time_t oldest)
 		"it was then, not as of %s", when, a->date_text);
 }
 
+/* The progress line on a terminal, with its total: a first walk of the
+ * view that lists and stats it, reading no file data (restore.h); the
+ * walk that copies then counts the same. */
+static int progress_start(struct bt_restore *rs, const char *path)
+{
+	int rc;
+
+	rs->counting = true;
+	rs->count_entries = rs->count_bytes = 0;
+	rc = walk_all(rs, path);
+	rs->counting = false;
+	bt_progress_init(&rs->prog, "btsoot restore", true);
+	rs->prog.v.entries = true;
+	if (rc == 0)
+		bt_progress_total(&rs->prog, rs->count_entries, rs->count_bytes);
+	return rc;
+}
+
 static int restore(struct bt_restore *rs, const struct args *a, const struct bt_block *b,
 		   const char *target)
 {
 	char size[32];
 	int rc = open_target(&rs->t, target);
 
+	bool on = isatty(2) && !rs->preview;
+
 	rs->in_place = a->in_place;
-	/* no total: counts and rate (a count first would read the tree twice) */
-	bt_progress_init(&rs->prog, "btsoot restore", isatty(2) && !rs->preview);
-	rs->prog.v.entries = true;
+	bt_progress_init(&rs->prog, "btsoot restore", false);
 	if (rc == 0 && a->in_place)
 		rc = announce(rs, a, b);
 	if (rc == 0)
 		rc = open_area(&rs->t);
+	if (rc == 0 && on)
+		rc = progress_start(rs, a->path);
 	if (rc == 0)
 		rc = walk_all(rs, a->path);
 	if (a->in_place && (rs->st.restored || rs->st.set_aside))

@@ -50,6 +50,7 @@ struct bt_restore_stats {
 	int64_t restored;  /* entries written (new or replacing one set aside) */
 	int64_t bytes;     /* file bytes written */
 	int64_t unchanged; /* already identical in the target */
+	int64_t unchanged_bytes; /* their file bytes (compared, not written) */
 	int64_t set_aside; /* target entries renamed out of the way */
 	int64_t errors;    /* remote entries that could not be read (skipped) */
 };
@@ -68,6 +69,8 @@ struct bt_restore {
 	struct bt_remote t; /* the target (its rootfd is the target's top) */
 	bool in_place;      /* the target is the live source (it holds data) */
 	bool preview;       /* print what would change; write nothing */
+	bool counting;      /* only count the view: the progress line's total */
+	int64_t count_entries, count_bytes; /* what counting found (see bt_restore_walk) */
 	struct bt_progress prog; /* the line on a terminal (sync/progress.h) */
 	char stamp[32];     /* UTC time of this restore, for set-aside names */
 	struct bt_restore_stats st;
@@ -94,7 +97,14 @@ char *bt_restore_layer_rel(const struct bt_restore *rs, size_t i, const char *re
 			   bool *left_out);
 /* Brings path (relative to the block root, "" for all) back into rs->t at
  * the same relative path, creating missing directories above it. 0, or
- * -ENOENT if no layer holds path, or the -errno that stopped the walk. */
+ * -ENOENT if no layer holds path, or the -errno that stopped the walk.
+ * With rs->counting it touches neither the target nor rs->st and says
+ * nothing: it adds the entries other than directories that the walk
+ * would place (each name of a hard-linked file) to rs->count_entries,
+ * and the bytes it would copy or compare (a hard-linked file once) to
+ * rs->count_bytes. The walk's progress counts the same (restored +
+ * unchanged entries, bytes written + compared), so its percent ends at
+ * 100 unless the remote changed meanwhile. */
 int bt_restore_walk(struct bt_restore *rs, const char *path);
 /* Closes the layers and frees the walk's memory (not rs->t). */
 void bt_restore_free(struct bt_restore *rs);

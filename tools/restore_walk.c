@@ -39,12 +39,14 @@ struct src {
 
 static void progress(struct bt_restore *rs, bool last)
 {
-	if (rs->preview) /* the in-place preview's walk: its list is the output */
+	/* the in-place preview's walk: its list is the output */
+	if (rs->preview || rs->counting)
 		return;
 	if (last)
 		bt_progress_end(&rs->prog);
 	else
-		bt_progress_set(&rs->prog, rs->st.restored, rs->st.bytes);
+		bt_progress_set(&rs->prog, rs->st.restored + rs->st.unchanged,
+				rs->st.bytes + rs->st.unchanged_bytes);
 }
 
 static int open_src(struct bt_restore *rs, size_t layer, const char *rel, struct src *s)
@@ -146,7 +148,7 @@ static int merge_listings(struct bt_restore *rs, const char *rel, struct bt_list
 		if (rc == -ENOMEM)
 			return rc;
 
-		if (rc < 0 && rc != -ENOENT && rc != -ENOTDIR && rc != -ELOOP) {
+		if (rc < 0 && rc != -ENOENT && rc != -ENOTDIR && rc != -ELOOP && !rs->counting) {
 			bt_warn("cannot list %s in %s on the remote: %s", *rel ? rel : ".",
 				i + 1 == rs->nlayers ? "the mirror" : "the trash", strerror(-rc));
 			rs->st.errors++;
@@ -344,13 +346,29 @@ static int create_entry(struct bt_restore *rs, const struct src *s, const char *
 	return rc < 0 ? rc : 0;
 }
 
+/* Counting (restore.h): one entry, and its bytes unless another name of
+ * the same file came first. */
+static void count_entry(struct bt_restore *rs, const struct src *s, const char *rel)
+{
+	rs->count_entries++;
+	if (!S_ISREG(s->st.st_mode) || (s->st.st_nlink > 1 && first_link(rs, &s->st)))
+		return;
+	rs->count_bytes += s->st.st_size;
+	remember_link(rs, &s->st, rel);
+}
+
 /* A non-directory of the view: kept if the target already has it, else
  * written after setting aside what differs. */
 static int place_entry(struct bt_restore *rs, const struct src *s, const char *rel)
 {
 	struct stat cur;
-	int rc = target_stat(rs, rel, &cur), same;
+	int rc, same;
 
+	if (rs->counting) {
+		count_entry(rs, s, rel);
+		return 0;
+	}
+	rc = target_stat(rs, rel, &cur);
 	if (rc < 0 && rc != -ENOENT)
 		return rc;
 	same = rc == 0 ? same_entry(rs, s, rel, &cur, rs->preview) : 0;
@@ -365,6 +383,8 @@ static int place_entry(struct bt_restore *rs, const struct src *s, const char *r
 	}
 	if (same) {
 		rs->st.unchanged++;
+		if (S_ISREG(cur.st_mode) && !(s->st.st_nlink > 1 && first_link(rs, &s->st)))
+			rs->st.unchanged_bytes += s->st.st_size;
 		remember_link(rs, &s->st, rel);
 		/* In place, its own xattrs stay: the remote's are added to them. */
 		return S_ISREG(cur.st_mode) ? bt_remote_set_meta(&rs->t, rel, &s->st, s->fd,
@@ -384,8 +404,8 @@ static int place_dir(struct bt_restore *rs, const char *rel, bool *made)
 	int rc;
 
 	*made = false;
-	if (!*rel)
-		return 0; /* the target itself */
+	if (!*rel || rs->counting)
+		return 0; /* the target itself; or nothing is placed */
 	rc = target_stat(rs, rel, &cur);
 	if (rc == 0 && S_ISDIR(cur.st_mode))
 		return 0;
@@ -410,7 +430,7 @@ static int finish_dir(struct bt_restore *rs, const char *rel, bool made)
 	struct src s;
 	int rc;
 
-	if (rs->preview || dir_meta_src(rs, rel, &s) < 0)
+	if (rs->preview || rs->counting || dir_meta_src(rs, rel, &s) < 0)
 		return 0;
 	rc = bt_remote_set_meta(&rs->t, rel, &s.st, s.fd, made || !rs->in_place);
 	close(s.fd);
@@ -458,8 +478,8 @@ static int visit(struct bt_restore *rs, struct todo *t, const char *rel, size_t 
 	int rc = open_src(rs, layer, rel, &s);
 
 	if (rc < 0) {
-		if (rc == -ENOENT)
-			return 0; /* gone meanwhile */
+		if (rc == -ENOENT || rs->counting)
+			return 0; /* gone meanwhile; or said by the walk that copies */
 		bt_warn("cannot read %s on the remote: %s; skipped", rel, strerror(-rc));
 		rs->st.errors++;
 		return 0;
@@ -499,10 +519,14 @@ static int walk_dir(struct bt_restore *rs, struct todo *t, const char *rel)
 /* Directories above path: made if missing; their metadata is set last. */
 static int place_parents(struct bt_restore *rs, struct todo *t, const char *path)
 {
-	char *dir = strdup(path);
-	int rc = dir ? 0 : -ENOMEM;
+	char *dir;
+	int rc;
 	bool made;
 
+	if (rs->counting)
+		return 0;
+	dir = strdup(path);
+	rc = dir ? 0 : -ENOMEM;
 	for (char *p = dir; rc == 0 && (p = strchr(p, '/')); *p++ = '/') {
 		*p = '\0';
 		rc = place_dir(rs, dir, &made);

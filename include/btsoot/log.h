@@ -3,8 +3,15 @@
  * One logging function for every btsoot program.
  *
  * Every line carries the program's component prefix ("btsoot-sync: ...").
- * Levels are syslog's. The daemon logs to syslog once it has detached;
- * the command-line tools log to stderr. Nothing here aborts.
+ * Levels are syslog's. Two sinks, each with its own highest level:
+ * - stderr, at the level bt_log_init sets (the foreground, cron's mail);
+ * - syslog (facility daemon, ident the component, with the pid): the
+ *   daemon sends everything there instead of stderr once it has detached;
+ *   btsoot-sync and btsoot-verify send it errors, warnings, notices and
+ *   their run's summary as well, whatever stderr gets (bt_log_also_syslog),
+ *   so the journal has every failure even when cron throws output away.
+ * Every syslog line names the block (bt_log_set_block): a message that
+ * does not say "block 'NAME'" gets that as its prefix. Nothing here aborts.
  */
 #ifndef BTSOOT_LOG_H
 #define BTSOOT_LOG_H
@@ -21,8 +28,13 @@ enum bt_log_level {
 
 /* component: short program name used as prefix; level: highest level printed. */
 void bt_log_init(const char *component, enum bt_log_level level);
+/* The block every syslog line names (a string that outlives the logging). */
+void bt_log_set_block(const char *block);
 /* Send further messages to syslog instead of stderr (daemon after detaching). */
 void bt_log_use_syslog(void);
+/* Also send messages up to level max to syslog; stderr keeps its level. */
+void bt_log_also_syslog(enum bt_log_level max);
+/* The highest level printed on stderr (what bt_debug checks). */
 enum bt_log_level bt_log_level(void);
 /* fn (NULL: none) runs before each line written to stderr: the progress
  * line (sync/progress.h) erases itself so the message starts clean. */
@@ -31,6 +43,10 @@ void bt_log_before_stderr(void (*fn)(void));
 void bt_log(enum bt_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void bt_vlog(enum bt_log_level level, const char *fmt, va_list ap);
+/* One line to syslog only, if it takes that level (a run's summary, which
+ * stdout shows in its own words). */
+void bt_log_syslog(enum bt_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #define bt_err(...) bt_log(BT_LOG_ERR, __VA_ARGS__)
 #define bt_warn(...) bt_log(BT_LOG_WARNING, __VA_ARGS__)

@@ -31,6 +31,7 @@ struct bt_remote_stats {
 	int64_t files_written; /* files copied whole or in ranges */
 	int64_t ops;           /* namespace/metadata operations issued */
 	int64_t retired;       /* entries moved into the trash */
+	int64_t renamed;       /* renames of the journal applied (bt_remote_rename) */
 };
 
 struct bt_remote {

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Proves: on a terminal (a pseudo-terminal made by script(1)) btsoot-sync,
 # btsoot-verify and btsoot restore redraw one progress line in place
-# ("\r" + text + "\033[K"), with a percent where the total is known, and
+# ("\r" + text + "\033[K"), with a percent where the total is known (for
+# restore, counted before it copies: entries and bytes of what it brings
+# back, and its last redraw is at 100%), and
 # erase it at the end (the last thing on that line is "\r\033[K"); without
 # a terminal, or with -q, none of it is printed. BTSOOT_PROGRESS_MS=0
 # redraws on every update so a small tree gives several redraws.
@@ -47,7 +49,13 @@ grep -q "$ESC\[K" "$W/verify-q.tty" && fail "verify -q drew progress" ||
 	pass "verify -q on a terminal draws no progress"
 "$VERIFY" t > "$W/verify.out" 2> "$W/verify.err"
 script -qfc "$BTSOOT restore t d2 --to $W/back" /dev/null > "$W/restore.tty" 2>&1
-check_capture "$W/restore.tty" "btsoot restore"
+check_capture "$W/restore.tty" "btsoot restore" percent
+# d2 holds 40 files of 1000 to 40000 bytes: 820000 bytes, 800.8 KiB
+grep -q "btsoot restore: [0-9]*/40 entries, .* of 800.8 KiB" "$W/restore.tty" &&
+	pass "restore's total is counted before copying: 40 entries, 800.8 KiB" ||
+	fail "restore: no total of 40 entries and 800.8 KiB: $(tr '\r' '\n' < "$W/restore.tty" | head -5)"
+grep -q "btsoot restore: 40/40 entries, 800.8 KiB of 800.8 KiB (100%)" "$W/restore.tty" &&
+	pass "its last redraw is at 100%" || fail "restore: never at 100%: $(tr '\r' '\n' < "$W/restore.tty" | tail -3)"
 "$BTSOOT" restore t d3 --to "$W/back3" > "$W/restore.out" 2> "$W/restore.err"
 if grep -q $'\r' "$W/sync.err" "$W/verify.err" "$W/verify.out" "$W/restore.err" "$W/restore.out" ||
    grep -q "$ESC" "$W/sync.err" "$W/verify.err" "$W/restore.err"; then
