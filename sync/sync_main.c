@@ -165,8 +165,7 @@ static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 	int daemon_pid = bt_ctx_daemon_pid(c);
 	int rc;
 
-	if (!a->cli.quiet)
-		bt_notice("block '%s': %s; reconciling by rescan", c->block.name, why);
+	bt_notice("block '%s': %s; reconciling by rescan", c->block.name, why);
 	bt_fs_now(c->block.state, &began);
 	if (!a->force && (rc = bt_check_rescan(c, &st)))
 		return rc;
@@ -182,10 +181,9 @@ static int rescan(struct bt_ctx *c, struct args *a, const char *why)
 	a->rep.rescan_why = why;
 	a->rep.compared += st.entries;
 	a->rep.fixed += st.repaired;
-	if (!a->cli.quiet)
-		bt_notice("block '%s': rescan saw %" PRId64 " %s, fixed %" PRId64 " %s",
-			  c->block.name, st.entries, bt_plural(st.entries, "entry", "entries"),
-			  st.repaired, bt_plural(st.repaired, "difference", "differences"));
+	bt_notice("block '%s': rescan saw %" PRId64 " %s, fixed %" PRId64 " %s",
+		  c->block.name, st.entries, bt_plural(st.entries, "entry", "entries"),
+		  st.repaired, bt_plural(st.repaired, "difference", "differences"));
 	return BT_EXIT_OK;
 }
 
@@ -232,7 +230,7 @@ static int reconcile_rounds(struct bt_ctx *c, struct args *a, struct bt_replay_s
 	}
 	if (rc < 0)
 		return rc == -ENOMEM ? BT_EXIT_INTERNAL : bt_exit_for_errno(rc);
-	if (fixed && !a->cli.quiet)
+	if (fixed)
 		bt_notice("block '%s': compared names the journal could not vouch for; fixed %"
 			  PRId64 " %s", c->block.name, fixed,
 			  bt_plural(fixed, "difference", "differences"));

@@ -41,6 +41,8 @@ got=$(new_lines "$n" | grep -E "^btsoot-sync\[[0-9]+\] <$INFO>: block 't': synce
 assert_eq 1 "$(printf '%s' "$got" | grep -c .)" "syslog has one info summary naming the block"
 echo "$got" | grep -q "rescan: first sync" && pass "the summary says the rescan and why" ||
 	fail "summary: $got"
+new_lines "$n" | grep -qE "^btsoot-sync\[[0-9]+\] <$NOTICE>: block 't': first sync: .*; reconciling by rescan" &&
+	pass "the rescan notice reaches syslog with -q too" || fail "no rescan notice in syslog"
 
 # --- a journal replay
 mount_block t
