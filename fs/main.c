@@ -572,6 +572,33 @@ static void log_from_fuse(enum fuse_log_level level, const char *fmt, va_list ap
 	n = 0;
 }
 
+/* The options, checked; 0, or the exit code (-1: done, exit 0). */
+static int parse(struct fuse_args *args, struct fuse_cmdline_opts *co, struct options *o)
+{
+	if (fuse_opt_parse(args, o, opt_spec, opt_proc) < 0)
+		return BT_EXIT_USAGE;
+	if (o->help) {
+		usage();
+		return -1;
+	}
+	if (fuse_parse_cmdline(args, co) != 0)
+		return BT_EXIT_USAGE;
+	if (co->show_version) {
+		printf("btsootfs %s (libfuse %s)\n", BTSOOT_VERSION, fuse_pkgversion());
+		return -1;
+	}
+	if (!o->source || !co->mountpoint || !o->block) {
+		bt_err("usage: btsootfs <source> <mountpoint> -o block=<name> (see -h)");
+		return BT_EXIT_USAGE;
+	}
+	if (access("/dev/fuse", R_OK | W_OK) < 0) {
+		bt_err("/dev/fuse is not available: load the fuse module or give the "
+		       "container the device");
+		return BT_EXIT_USAGE;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -585,46 +612,30 @@ int main(int argc, char **argv)
 	/* New objects get the caller's mode: the kernel or bt_create_mode
 	 * applied the caller's umask, ours must not apply again. */
 	umask(0);
-	if (fuse_opt_parse(&args, &o, opt_spec, opt_proc) < 0)
-		return BT_EXIT_USAGE;
-	if (o.help) {
-		usage();
-		return 0;
-	}
-	if (fuse_parse_cmdline(&args, &co) != 0)
-		return BT_EXIT_USAGE;
-	if (co.show_version) {
-		printf("btsootfs %s (libfuse %s)\n", BTSOOT_VERSION, fuse_pkgversion());
-		return 0;
-	}
-	if (!o.source || !co.mountpoint || !o.block) {
-		bt_err("usage: btsootfs <source> <mountpoint> -o block=<name> (see -h)");
-		return BT_EXIT_USAGE;
-	}
-	if (access("/dev/fuse", R_OK | W_OK) < 0) {
-		bt_err("/dev/fuse is not available: load the fuse module or give the "
-		       "container the device");
-		return BT_EXIT_USAGE;
-	}
+	rc = parse(&args, &co, &o);
+	if (rc)
+		goto out;
 	if (co.debug)
 		bt_log_init("btsootfs", BT_LOG_DEBUG);
 	rc = load_block(&o, &b);
 	if (rc == 0)
 		rc = check_mountpoint(&o, co.mountpoint, &b);
 	if (rc)
-		return rc;
+		goto out;
 	mirror_source(&args, b.source);
 	if (fuse_opt_add_arg(&args, "-odefault_permissions") < 0 || add_fsname(&args, &o) < 0 ||
 	    fuse_opt_add_arg(&args, "-osubtype=btsootfs") < 0) {
 		bt_err("out of memory");
-		return BT_EXIT_INTERNAL;
+		rc = BT_EXIT_INTERNAL;
+		goto out;
 	}
 	rc = run(&args, &co, &o, &b);
+out:
 	free(co.mountpoint);
 	fuse_opt_free_args(&args);
 	free(o.source); /* strdup'd by opt_proc and fuse_opt_parse */
 	free(o.block);
 	free(o.config_dir);
 	free(o.state_dir);
-	return rc;
+	return rc < 0 ? 0 : rc;
 }
