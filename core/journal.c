@@ -537,6 +537,20 @@ int bt_meta_set_i64(struct bt_journal *j, const char *key, int64_t v)
 	return bt_meta_set(j, key, buf);
 }
 
+int bt_journal_note_lost(struct bt_journal *j)
+{
+	int64_t at = 0, lost = 0;
+	int rc = bt_meta_get_i64_or(j, BT_META_COMMITTED_AT, &at, 0);
+
+	rc = rc ? rc : bt_meta_get_i64_or(j, BT_META_LOST_SINCE, &lost, 0);
+	if (rc < 0 || at <= 0)
+		return rc;
+	at = at > BT_LOST_MARGIN_NS ? at - BT_LOST_MARGIN_NS : 1;
+	if (lost > 0 && lost <= at)
+		return 0;
+	return bt_meta_set_i64(j, BT_META_LOST_SINCE, at);
+}
+
 /* ---- sync side ---- */
 
 static int query_i64(struct bt_journal *j, const char *sql, int64_t arg,

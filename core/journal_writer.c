@@ -85,7 +85,8 @@ int64_t bt_jw_append(struct bt_journal *j, struct bt_op_rec *rec)
 	return seq;
 }
 
-static int commit_batch(struct bt_journal *j, struct jw_queue *b)
+/* Commits b, taken from the queue at taken_ns (CLOCK_REALTIME). */
+static int commit_batch(struct bt_journal *j, struct jw_queue *b, int64_t taken_ns)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -109,6 +110,9 @@ static int commit_batch(struct bt_journal *j, struct jw_queue *b)
 
 		snprintf(last, sizeof(last), "%" PRId64, b->v[b->n - 1].seq);
 		rc = bt_journal_meta_put(j, "last_seq", last);
+		snprintf(last, sizeof(last), "%" PRId64, taken_ns);
+		if (rc == SQLITE_OK)
+			rc = bt_journal_meta_put(j, BT_META_COMMITTED_AT, last);
 	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
@@ -218,6 +222,7 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
 		struct jw_queue tmp;
+		struct timespec taken;
 		int64_t last;
 		int rc;
 
@@ -231,14 +236,16 @@ static void *writer_main(void *arg)
 				break;
 			continue;
 		}
-		/* Swap the queue out so appends go on while we commit. */
+		/* Swap the queue out so appends go on while we commit; every
+		 * row queued before `taken` is in this batch. */
+		clock_gettime(CLOCK_REALTIME, &taken);
 		tmp = j->q;
 		j->q = batch;
 		batch = tmp;
 		last = batch.v[batch.n - 1].seq;
 		pthread_mutex_unlock(&j->mu);
 
-		rc = commit_batch(j, &batch);
+		rc = commit_batch(j, &batch, taken.tv_sec * 1000000000LL + taken.tv_nsec);
 		free_batch(&batch);
 
 		pthread_mutex_lock(&j->mu);

@@ -27,6 +27,7 @@
 #include "btsoot/log.h"
 #include "btsoot/mounts.h"
 #include "btsoot/pathsafe.h"
+#include "btsoot/rescan_note.h"
 #include "config.h"
 #include "fs.h"
 
@@ -332,13 +333,23 @@ static int count_mount(struct bt_fs *fs)
 
 /* We hold daemon.lock, so a journal still saying "mounted" was left by a
  * daemon that died: its last queued rows are lost. Say so in the journal,
- * or a clean unmount of this daemon would hide it from the next sync. */
+ * or a clean unmount of this daemon would hide it from the next sync; and
+ * say since when (before our own commits move the time of the last one):
+ * files changed since may hold changes no row tells. The same when the
+ * last daemon could not journal (its NEEDS_RESCAN note). */
 static void note_unclean_stop(struct bt_fs *fs, const struct bt_block *b)
 {
 	char state[32];
+	ino_t note;
+	bool died = bt_meta_get(fs->j, BT_META_STATE, state, sizeof(state)) == 0 &&
+		    !strcmp(state, "mounted");
 
-	if (bt_meta_get(fs->j, BT_META_STATE, state, sizeof(state)) != 0 ||
-	    strcmp(state, "mounted"))
+	if (!died && bt_rescan_note_get(b->state, &note) != 1)
+		return;
+	if (bt_journal_note_lost(fs->j) < 0)
+		bt_err("block '%s': cannot record in the journal since when changes may "
+		       "be lost", b->name);
+	if (!died)
 		return;
 	bt_warn("block '%s': the previous btsootfs stopped uncleanly; the next sync "
 		"reconciles by rescan", b->name);

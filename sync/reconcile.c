@@ -2,12 +2,14 @@
 /* The reconciling passes (contract and rule in reconcile.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "btsoot/fsclock.h"
 #include "btsoot/log.h"
 #include "btsoot/pathsafe.h"
 #include "btsoot/rescan_note.h"
@@ -178,6 +180,8 @@ static int mark_covered(struct bt_ctx *c, const struct bt_pass *p,
 	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_NS_DONE_STEP, 0);
 	rc = rc ? rc : bt_meta_set(c->j, BT_META_FIRST_SYNC, "1");
 	rc = rc ? rc : bt_meta_set(c->j, BT_META_NEEDS_RESCAN, same ? "0" : "1");
+	if (rc == 0 && same) /* what was lost before the pass, it copied */
+		rc = bt_meta_set_i64(c->j, BT_META_LOST_SINCE, 0);
 	rc = rc ? rc : bt_mirror_reconciled(c, st->entries, st->bytes);
 	rc = rc ? rc : store_set(c, keep);
 	if (rc == 0 && same && pid == 0)
@@ -238,10 +242,12 @@ static int pass_covered(struct bt_ctx *c, const struct bt_pass *p,
 
 static int64_t synced(struct bt_ctx *c);
 
-/* The source inodes that journaled writes not yet replayed name. */
+/* The source inodes that journaled writes not yet replayed name, and
+ * since when changes may have died with a daemon (0: none). */
 struct ino_set {
 	uint64_t *v;
 	size_t n, cap;
+	int64_t lost_since;
 };
 
 static int collect_ino(const struct bt_op_rec *r, void *arg)
@@ -276,6 +282,9 @@ static bool written(void *arg, const char *rel, const struct stat *s)
 	size_t lo = 0, hi = set->n;
 
 	(void)rel;
+	if (set->lost_since > 0 && S_ISREG(s->st_mode) &&
+	    bt_ts_ns(&s->st_ctim) >= set->lost_since)
+		return true;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -301,6 +310,20 @@ static int written_files(struct bt_ctx *c, int64_t s_a, struct ino_set *set)
 	return rc;
 }
 
+/* Since when files may hold changes no row tells (BT_META_LOST_SINCE):
+ * set by a daemon that found its predecessor dead, or now, if it died and
+ * none came since, or it could not journal (its note). A same-size edit
+ * whose writer set the mtime back, its row lost, has a newer ctime. */
+static int lost_since(struct bt_ctx *c, int64_t *ns)
+{
+	ino_t note;
+	int rc = 0;
+
+	if (bt_daemon_died(c) || bt_rescan_note_get(c->block.state, &note) == 1)
+		rc = bt_journal_note_lost(c->j);
+	return rc ? rc : bt_meta_get_i64_or(c->j, BT_META_LOST_SINCE, ns, 0);
+}
+
 int bt_reconcile_all(struct bt_ctx *c, const struct bt_rescan_opts *o,
 		     struct bt_rescan_stats *st)
 {
@@ -311,11 +334,15 @@ int bt_reconcile_all(struct bt_ctx *c, const struct bt_rescan_opts *o,
 
 	if (rc < 0)
 		return rc;
-	if (o->mode == BT_CMP_QUICK && (rc = written_files(c, p.s_a, &set)) < 0) {
+	if (o->mode == BT_CMP_QUICK && ((rc = written_files(c, p.s_a, &set)) < 0 ||
+					(rc = lost_since(c, &set.lost_since)) < 0)) {
 		free(set.v);
 		return journal_error(c, rc);
 	}
-	if (set.n) {
+	if (set.lost_since > 0)
+		bt_debug("copying the files changed since %" PRId64 " ns whatever their times say "
+			 "(a daemon's rows may be lost)", set.lost_since);
+	if (set.n || set.lost_since > 0) {
 		wo.must_copy = written;
 		wo.names_arg = &set;
 	}

@@ -123,6 +123,19 @@ int64_t bt_op_rec_crc(const struct bt_op_rec *r);
 #define BT_META_OFFLINE_SINCE "offline_since" /* ns fs time since when changes may have bypassed btsootfs (0: none) */
 #define BT_META_SET_ASIDE "set_aside"      /* where the corrupt journal this one replaced was kept */
 #define BT_META_MOUNT_GEN "mount_gen"  /* bumped by btsootfs at each mount */
+/* ns (CLOCK_REALTIME) when btsootfs took its last committed batch of rows
+ * from its queue: the changes of rows queued after it die with a killed
+ * daemon, and their files' ctimes are no older than this (less a margin). */
+#define BT_META_COMMITTED_AT "committed_at"
+/* ns: a btsootfs died (or could not journal) with rows in its queue;
+ * source files whose ctime is not older may hold changes no row tells, so
+ * the next whole-tree pass copies their content whatever size and mtime
+ * say (a same-size edit whose writer set the mtime back). 0 or absent:
+ * none. Kept earliest until a pass covers it. */
+#define BT_META_LOST_SINCE "lost_since"
+/* How far before committed_at a lost change's ctime can lie: an operation
+ * in flight when the batch was taken, and coarse filesystem clocks. */
+#define BT_LOST_MARGIN_NS 5000000000LL
 #define BT_META_MIRROR_ENTRIES "mirror_entries" /* entries the remote mirror holds (rescan count, kept up by replays) */
 #define BT_META_SOURCE_BYTES "source_bytes" /* regular-file bytes the last whole-tree pass saw in the source (progress totals) */
 #define BT_META_VERIFY_COVERED "verify_covered" /* unix time a hashing verify of the whole tree last completed */
@@ -232,6 +245,10 @@ int bt_meta_get_i64_or(struct bt_journal *j, const char *key, int64_t *v, int64_
 int bt_journal_check_meta(struct bt_journal *j);
 int bt_meta_set(struct bt_journal *j, const char *key, const char *value);
 int bt_meta_set_i64(struct bt_journal *j, const char *key, int64_t v);
+/* Rows may have died with a daemon (killed, or its journal broke): moves
+ * BT_META_LOST_SINCE back to its last commit's time less the margin (kept
+ * if earlier). Nothing when no commit time is known. 0 or -errno. */
+int bt_journal_note_lost(struct bt_journal *j);
 
 /* ---- sync side ---- */
 
