@@ -46,12 +46,11 @@
 #   TORTURE_NO_HARDLINKS=1  the workload makes no hard links
 #   TORTURE_NO_CRON=1       no second sync loop (no exit-6 contention)
 #   TORTURE_SNEAKY=1        adds the adversary's same-size edit with its
-#                           mtime set back (to the ns): off by default, as
-#                           the metadata rescan after kill -9 of btsootfs
-#                           cannot see such an edit whose row died in the
-#                           daemon's queue (README, known limitations): with
-#                           daemon kills the trees then differ by content
-#                           only; without them it passes
+#                           mtime set back (to the ns) as an operation of
+#                           its own (writes followed by utimes to a fixed
+#                           time do it by chance anyway; a killed daemon's
+#                           lost rows are then found by the files' ctimes,
+#                           design.md "What is guaranteed")
 #   TORTURE_NO_RACE=1       nothing races the workload: it pauses for every
 #                           run beside it (no cron loop); what fails then
 #                           fails without concurrency
