@@ -59,7 +59,9 @@ struct bt_rescan_opts {
 	void *arg;
 	/* Names neither compared nor repaired (counted in st->left); NULL:
 	 * none. The offline repair leaves what changed while it ran to the
-	 * journal. */
+	 * journal. (bt_rescan_names) Also asked, at the walk's end, about the
+	 * other names of a hard-linked file it met that `trusted` refused:
+	 * yes keeps them for a later comparison. */
 	bool (*leave)(void *leave_arg, const char *rel);
 	void *leave_arg;
 	/* Regular files this says yes to (rel, its source stat) are copied

@@ -248,9 +248,17 @@ int links_mend(struct walk *w)
 		struct stat key = { .st_dev = g->dev, .st_ino = g->ino };
 		const char *first;
 
-		if (!was_met(w, g) || !(first = first_link(w, &key)) || !strcmp(first, g->rel) ||
-		    !w->o->trusted(w->o->names_arg, g->rel))
+		if (!was_met(w, g) || !(first = first_link(w, &key)) || !strcmp(first, g->rel))
 			continue;
+		/* Rows not replayed yet touch it: the walk could neither link
+		 * to it nor relink it, and those rows, replayed as they are,
+		 * would leave the group split. It is compared in a later
+		 * round instead, once they are names too. */
+		if (!w->o->trusted(w->o->names_arg, g->rel)) {
+			if (w->o->leave && w->o->leave(w->o->leave_arg, g->rel))
+				w->st->left++;
+			continue;
+		}
 		rc = mend_name(w, g, first);
 	}
 	return rc;

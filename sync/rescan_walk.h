@@ -89,7 +89,8 @@ void links_remember(struct walk *w, const struct stat *st, const char *rel, bool
 int links_met(struct walk *w, const struct stat *st);
 
 /* A partial walk's end: each group it met made one file on the remote
- * again, trusted names outside linked to the copy the walk settled on. */
+ * again, trusted names outside linked to the copy the walk settled on;
+ * its untrusted names offered to o->leave, to be compared later. */
 int links_mend(struct walk *w);
 
 void links_free(struct walk *w);
