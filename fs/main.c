@@ -558,6 +558,13 @@ static void log_from_fuse(enum fuse_log_level level, const char *fmt, va_list ap
 		line[--n] = '\0';
 	if (!strncmp(msg, "fuse: ", 6))
 		msg += 6;
+	/* A backing file the kernel refused: passthrough.c falls back and
+	 * says so; libfuse's line is its detail, not an error. */
+	if (!strncmp(msg, "passthrough_open: ", 18)) {
+		bt_warn("passthrough: libfuse's backing open: %s", msg + 18);
+		n = 0;
+		return;
+	}
 	bt_log(level < FUSE_LOG_ERR ? BT_LOG_ERR : (enum bt_log_level)level, "%s", msg);
 	n = 0;
 }

@@ -1,0 +1,76 @@
+#!/bin/bash
+# Proves: with passthrough (libfuse 3.16+, Linux 6.9+; fs/passthrough.c) a
+# file open read-only is read by the kernel from the backing file, not by
+# btsootfs: its bytes arrive while btsootfs is stopped (SIGSTOP), while a
+# reader opened beside a cached writer waits for btsootfs (the control);
+# and mixed opens of one file (a reader then a writer, a writer then a
+# reader, shared writable and read-only mmap, O_TRUNC opens while a reader
+# is open, a cached open after a mapped writer, readers and writers in
+# several processes: tests/mixedopen.c) never fail and read and leave the
+# same bytes as on a bare directory, and the journal alone brings every
+# written range to the remote (the files existed and were synced before,
+# so only journaled ranges are copied).
+# Skips (77) where btsootfs has no passthrough: built against libfuse <
+# 3.16, or the kernel does not offer it (the daemon's log line says which).
+. "$(dirname "$0")/lib.sh"
+MIXED="$B/tests/integration/mixedopen"
+if ! grep -q '^#define HAVE_FUSE_PASSTHROUGH' "$B/config.h"; then
+	echo "SKIP: btsootfs is built without passthrough (libfuse $(pkg-config --modversion fuse3) < 3.16)"
+	exit 77
+fi
+setup
+
+# Made on the bare source before the mount: none of it is in btsootfs's
+# page cache, and the first sync copies it all.
+head -c 8M /dev/urandom > "$W/data"
+cp "$W/data" "$SRC/pt.bin"
+cp "$W/data" "$SRC/cached.bin"
+mkdir "$W/bare" "$SRC/mixed"
+"$MIXED" prepare "$W/bare" && "$MIXED" prepare "$SRC/mixed" || fail "mixedopen prepare"
+"$BTSOOT" add t "$SRC" "$REM" >/dev/null || fail "add"
+run_sync t >/dev/null || fail "first sync"
+
+mount_block t
+stat "$SRC/pt.bin" >/dev/null # INIT is answered, its log line written
+if ! grep -q "passthrough: on" "$W/daemon.log"; then
+	why=$(grep -o "passthrough: off.*" "$W/daemon.log" | head -1)
+	umount_block
+	echo "SKIP: ${why:-btsootfs said nothing about passthrough}"
+	exit 77
+fi
+pass "btsootfs says at the mount that passthrough is on"
+
+# Reads while btsootfs is stopped: a file open read-only alone passes
+# through; a reader opened while a writer has the file open is in cached
+# mode and waits (killed after 3 s).
+want=$("$MIXED" readfd 6 6<"$W/data")
+exec 3<"$SRC/pt.bin" 4>>"$SRC/cached.bin" 5<"$SRC/cached.bin"
+kill -STOP "$DAEMON_PID"
+got_pt=$(timeout -s KILL 10 "$MIXED" readfd 3); rc_pt=$?
+timeout -s KILL 3 "$MIXED" readfd 5 >/dev/null; rc_cached=$?
+kill -CONT "$DAEMON_PID"
+exec 3<&- 4>&- 5<&-
+assert_eq 0 "$rc_pt" "a file open read-only is read while btsootfs is stopped"
+assert_eq "$want" "$got_pt" "those bytes are the file's (the kernel read the backing file)"
+assert_eq 137 "$rc_cached" "control: a reader beside a cached writer waits for btsootfs (killed)"
+
+# Every mixed-open scenario, on the bare directory and through the mount.
+"$MIXED" scenarios "$W/bare" > "$W/bare.out" 2>&1 ||
+	fail "mixedopen on the bare directory: $(tail -1 "$W/bare.out")"
+"$MIXED" scenarios "$SRC/mixed" > "$W/mount.out" 2>&1 ||
+	fail "mixedopen through btsootfs: $(tail -1 "$W/mount.out")"
+if cmp -s "$W/bare.out" "$W/mount.out"; then
+	pass "8 mixed-open scenarios read and leave the same bytes as on the bare directory ($(wc -l < "$W/mount.out") lines)"
+else
+	fail "mixed opens differ from the bare directory (bare < > mount):"
+	diff "$W/bare.out" "$W/mount.out" | head -20
+fi
+assert_eq "" "$(cd "$W/bare" && for f in *; do cmp -s "$f" "$SRC/mixed/$f" || echo "$f"; done)" \
+	"every scenario's file is byte-identical to the bare directory's"
+
+umount_block
+assert_eq 0 "$DAEMON_RC" "btsootfs exits 0 at the unmount"
+assert_journal_complete "mixed opens"
+run_sync t >/dev/null && pass "sync after the mixed opens" || fail "sync after the mixed opens"
+assert_trees_equal "$SRC" "$REM" "the journal's ranges bring every change to the remote"
+finish
