@@ -170,6 +170,8 @@ void bt_kill_priv(fuse_req_t req, struct bt_inode *in);
 bool bt_chown_sgid(fuse_req_t req, struct bt_inode *in, int valid);
 void bt_clear_sgid(struct bt_inode *in);
 void bt_acl_kill_sgid(fuse_req_t req, struct bt_inode *in);
+/* An empty SETATTR (KILLPRIV_V2) that must change nothing: see creds.c. */
+bool bt_kill_request_only(fuse_req_t req, struct bt_inode *in, int valid);
 
 static inline struct bt_fs *fs_of(fuse_req_t req)
 {

@@ -185,6 +185,10 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	 * without CAP_FSETID) arrives as FUSE_SET_ATTR_KILL_SUID: bt_kill_priv
 	 * decides by the caller itself, as for writes. */
 	valid &= ~(FUSE_SET_ATTR_KILL_SUID | FUSE_SET_ATTR_KILL_SGID);
+	if (bt_kill_request_only(req, in, valid)) {
+		op_getattr(req, ino, NULL);
+		return;
+	}
 	kill = bt_chown_sgid(req, in, valid);
 	rc = apply_setattr(in, attr, valid, fi);
 	if (rc == 0 && (valid & FUSE_SET_ATTR_SIZE))
