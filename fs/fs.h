@@ -41,8 +41,6 @@ enum bt_io_mode {
 struct bt_inode_io {
 	uint32_t ncached, npt;
 	int32_t backing_id;
-	bool stale;   /* a passthrough writer may have written by mmap past our
-		       * page cache: the next cached open drops it */
 };
 
 /* What few inodes need: more names of a hard-linked file (O_PATH, -1 =

@@ -101,16 +101,15 @@ int bt_pt_open(fuse_req_t req, struct bt_inode *in, struct bt_file *f,
 		f->io = BT_IO_PT_READ;
 	if (f->io == BT_IO_CACHED) {
 		m->io.ncached++;
-		if (m->io.stale)
-			fi->keep_cache = 0;
-		m->io.stale = false;
 	} else {
 		m->io.npt++;
 		fi->backing_id = m->io.backing_id;
-		fi->keep_cache = 0; /* the kernel refuses it with FOPEN_PASSTHROUGH */
+		/* The kernel refuses FOPEN_KEEP_CACHE with FOPEN_PASSTHROUGH;
+		 * without it, it drops the inode's page cache at this open, so
+		 * nothing cached from before outlives what a passthrough
+		 * writer's mapping changes behind it. */
+		fi->keep_cache = 0;
 		fi->direct_io = f->io == BT_IO_PT_WRITE;
-		if (f->io == BT_IO_PT_WRITE)
-			m->io.stale = true;
 	}
 	pthread_mutex_unlock(mu);
 	return 0;
