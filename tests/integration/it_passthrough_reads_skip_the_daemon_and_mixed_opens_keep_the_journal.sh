@@ -9,7 +9,9 @@
 # several processes: tests/mixedopen.c) never fail and read and leave the
 # same bytes as on a bare directory, and the journal alone brings every
 # written range to the remote (the files existed and were synced before,
-# so only journaled ranges are copied).
+# so only journaled ranges are copied). On a source on overlayfs, whose
+# files the kernel refuses as backing files, it falls back: one warning,
+# the same scenarios still equal the bare directory.
 # Skips (77) where btsootfs has no passthrough: built against libfuse <
 # 3.16, or the kernel does not offer it (the daemon's log line says which).
 . "$(dirname "$0")/lib.sh"
@@ -105,4 +107,31 @@ run_sync t > "$W/last-sync.out" && pass "sync after the mixed opens" || fail "sy
 assert_eq "" "$(grep -i 'changed while unmounted' "$W/last-sync.out")" \
 	"that sync replays the journal alone (no directory compared)"
 assert_trees_equal "$SRC" "$REM" "the journal's ranges bring every change to the remote"
+
+# A source on overlayfs: the kernel refuses its files as backing files (a
+# stacked filesystem; btsootfs asks for none). btsootfs says so once and
+# serves every read itself; nothing fails.
+mkdir "$W/lower" "$W/upper" "$W/work" "$W/merged" "$W/rem2" "$W/bare2"
+if mount -t overlay overlay -o "lowerdir=$W/lower,upperdir=$W/upper,workdir=$W/work" \
+	"$W/merged" 2>/dev/null; then
+	SRC=$W/merged REM=$W/rem2 # for mount_block and umount_block
+	"$MIXED" prepare "$SRC" && "$MIXED" prepare "$W/bare2" || fail "mixedopen prepare (overlayfs)"
+	"$BTSOOT" add o "$SRC" "$REM" >/dev/null || fail "add a block on overlayfs"
+	run_sync o >/dev/null || fail "first sync of the block on overlayfs"
+	mount_block o
+	"$MIXED" scenarios "$W/bare2" > "$W/bare2.out" 2>&1
+	"$MIXED" scenarios "$SRC" > "$W/ovl.out" 2>&1 ||
+		fail "mixedopen through btsootfs on overlayfs: $(tail -1 "$W/ovl.out")"
+	cmp -s "$W/bare2.out" "$W/ovl.out" &&
+		pass "on overlayfs the scenarios read and leave the same bytes as on the bare directory" ||
+		{ fail "on overlayfs the scenarios differ:"; diff "$W/bare2.out" "$W/ovl.out" | head; }
+	assert_eq 1 "$(grep -c 'passthrough: the kernel refused a backing file' "$W/daemon.log")" \
+		"on overlayfs btsootfs says once that the kernel refused the backing file"
+	umount_block
+	assert_eq 0 "$DAEMON_RC" "btsootfs on overlayfs exits 0 at the unmount"
+	umount "$W/merged"
+	SRC=$W/src REM=$W/remote
+else
+	echo "# no overlayfs here: the fallback is not tried"
+fi
 finish
