@@ -54,8 +54,8 @@ void bt_pt_init(struct bt_fs *fs, struct fuse_conn_info *conn)
 	bt_notice("passthrough: on (the kernel reads files open without write access itself)");
 }
 
-/* The backing id for m (registering f's descriptor when there is none), or
- * 0: registering failed, and from now on no open tries again. */
+/* The backing id for io (registering fd when there is none), or 0:
+ * registering failed, and from now on no open tries again. */
 static int32_t backing_id(fuse_req_t req, struct bt_inode_io *io, int fd)
 {
 	struct bt_fs *fs = fs_of(req);
@@ -67,9 +67,11 @@ static int32_t backing_id(fuse_req_t req, struct bt_inode_io *io, int fd)
 		return 0;
 	id = fuse_passthrough_open(req, fd);
 	if (id <= 0) {
+		/* libfuse logged why (main.c makes it a warning) and errno
+		 * may be its logging's by now. */
 		if (!__atomic_exchange_n(&fs->pt_broken, true, __ATOMIC_RELAXED))
-			bt_warn("passthrough: the kernel refused a backing file (%s); reads go "
-				"through btsootfs from now on", strerror(errno));
+			bt_warn("passthrough: the kernel refused a backing file (the line "
+				"before says why); reads go through btsootfs from now on");
 		return 0;
 	}
 	io->backing_id = id;
