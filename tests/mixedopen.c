@@ -309,7 +309,7 @@ static void several_processes(void)
 	show_file("mp");
 }
 
-static const char *const files[] = { "rw", "wr", "mw", "mr", "mo", "tr", "cs", "mp" };
+static const char *const files[] = { "rw", "wr", "mw", "mr", "mo", "tr", "cs", "mp", "st" };
 
 static int prepare(const char *dir)
 {
@@ -318,6 +318,59 @@ static int prepare(const char *dir)
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		make(files[i]);
 	return 0;
+}
+
+/* One process of the storm: opens, uses and closes the file 300 times,
+ * as a reader or a writer (whose ranges are its own), some writers through
+ * a shared mapping; any failed call ends it with 1. */
+static void storm_child(const char *path, int k)
+{
+	char *buf = malloc(1 << 16), *p;
+	int fd;
+
+	for (int i = 0; buf && i < 300; i++) {
+		if ((i + k) % 3) {
+			fd = xopen(path, O_RDONLY);
+			if (pread(fd, buf, 1 << 16, (off_t)((i * 7919 + k) % 16) << 16) < 0)
+				die("storm pread");
+		} else {
+			fd = xopen(path, O_RDWR);
+			fill(fd, (char)('a' + k), 4096, (off_t)k * 65536 + (i % 8) * 4096);
+			if (i % 10 == 0) {
+				p = map(fd, PROT_READ | PROT_WRITE);
+				memset(p + k * 65536 + 40000, 'A' + k, 16);
+				munmap(p, SIZE);
+			}
+		}
+		close(fd);
+	}
+	exit(buf ? 0 : 1);
+}
+
+/* Eight processes open and close one file as readers and writers at once,
+ * so opens and releases of both kinds cross each other. */
+static void open_close_storm(void)
+{
+	pid_t pids[8];
+	int status;
+
+	fflush(stdout);
+	for (int k = 0; k < 8; k++) {
+		pids[k] = fork();
+		if (pids[k] < 0)
+			die("fork");
+		if (pids[k] == 0)
+			storm_child("st", k);
+	}
+	for (int k = 0; k < 8; k++) {
+		if (waitpid(pids[k], &status, 0) < 0)
+			die("waitpid");
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			printf("%s: child %d failed (%d)\n", scen, k, status);
+			failed = 1;
+		}
+	}
+	show_file("st");
 }
 
 static int scenarios(const char *dir)
@@ -334,6 +387,7 @@ static int scenarios(const char *dir)
 		{ "truncating_opens_while_reader", truncating_opens_while_reader },
 		{ "cached_open_after_mapped_writer", cached_open_after_mapped_writer },
 		{ "several_processes", several_processes },
+		{ "open_close_storm", open_close_storm },
 	};
 
 	if (chdir(dir) < 0)

@@ -6,7 +6,8 @@
 # and mixed opens of one file (a reader then a writer, a writer then a
 # reader, shared writable and read-only mmap, O_TRUNC opens while a reader
 # is open, a cached open after a mapped writer, readers and writers in
-# several processes: tests/mixedopen.c) never fail and read and leave the
+# several processes, eight processes opening and closing one file at
+# once: tests/mixedopen.c) never fail and read and leave the
 # same bytes as on a bare directory, and the journal alone brings every
 # written range to the remote (the files existed and were synced before,
 # so only journaled ranges are copied). On a source on overlayfs, whose
@@ -89,7 +90,7 @@ assert_eq "0 $want" "$rc_cached $(cat "$W/cached.out")" "control: it reads the f
 "$MIXED" scenarios "$SRC/mixed" > "$W/mount.out" 2>&1 ||
 	fail "mixedopen through btsootfs: $(tail -1 "$W/mount.out")"
 if cmp -s "$W/bare.out" "$W/mount.out"; then
-	pass "8 mixed-open scenarios read and leave the same bytes as on the bare directory ($(wc -l < "$W/mount.out") lines)"
+	pass "9 mixed-open scenarios read and leave the same bytes as on the bare directory ($(wc -l < "$W/mount.out") lines)"
 else
 	fail "mixed opens differ from the bare directory (bare < > mount):"
 	diff "$W/bare.out" "$W/mount.out" | head -20
