@@ -136,3 +136,21 @@ void bt_acl_kill_sgid(fuse_req_t req, struct bt_inode *in)
 	    (st.st_mode & S_ISGID) && !caller_in_group(req, st.st_gid))
 		clear_bits(in, st.st_mode, S_ISGID);
 }
+
+/* KILLPRIV_V2: the kernel no longer turns the set-id clearing of a write
+ * or of chown(-1, -1) into a mode change (which a local filesystem lets
+ * only the owner make: EPERM for others, and nothing changes), and both
+ * reach us as the same empty SETATTR from the caller. Done as root it
+ * would clear the bits for anyone, so from a caller other than root or the
+ * owner, on a file with set-id bits, it changes nothing: a write clears
+ * them itself (bt_kill_priv). Such a chown(-1, -1) then returns 0 where a
+ * local filesystem says EPERM, with the same result. */
+bool bt_kill_request_only(fuse_req_t req, struct bt_inode *in, int valid)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct stat st;
+
+	return fs_of(req)->killpriv_v2 && ctx->uid != 0 && (valid & ~FUSE_SET_ATTR_CTIME) == 0 &&
+	       fstatat(in->fd, "", &st, AT_EMPTY_PATH) == 0 && !S_ISDIR(st.st_mode) &&
+	       st.st_uid != ctx->uid && (st.st_mode & (S_ISUID | S_ISGID));
+}

@@ -26,12 +26,31 @@
 #define BT_NAME_FDS 4
 #define BT_INODE_LOCKS 256
 
+/* How the kernel does an open file's I/O (passthrough.c): through the
+ * page cache and our read/write handlers, or on the backing file. */
+enum bt_io_mode {
+	BT_IO_CACHED = 0,  /* the kernel's cached mode: we serve reads and writes */
+	BT_IO_PT_READ,     /* FOPEN_PASSTHROUGH: the kernel reads the backing file */
+	BT_IO_PT_WRITE,    /* FOPEN_PASSTHROUGH | FOPEN_DIRECT_IO: writes come to
+			    * us, but an mmap maps the backing file */
+};
+
+/* The opens of one inode as the kernel will count them (passthrough.c),
+ * under bt_inode_lock(): opens replied in cached mode, opens replied with
+ * FOPEN_PASSTHROUGH, and the backing id those share (0: none). */
+struct bt_inode_io {
+	uint32_t ncached, npt;
+	int32_t backing_id;
+};
+
 /* What few inodes need: more names of a hard-linked file (O_PATH, -1 =
  * empty: after `ln a b; rm a`, fd names a dead dentry but one of these
- * still names b for the journal) and written ranges not yet journaled. */
+ * still names b for the journal), written ranges not yet journaled, and
+ * (with passthrough) the I/O modes of its opens. */
 struct bt_inode_more {
 	int name_fds[BT_NAME_FDS];
 	struct bt_extents ext;
+	struct bt_inode_io io;
 };
 
 /* One per inode the kernel knows: kept small (48 bytes, from a slab), since
@@ -50,6 +69,7 @@ struct bt_inode {
 /* One open file. */
 struct bt_file {
 	int fd;
+	enum bt_io_mode io;
 };
 
 struct bt_fs {
@@ -62,6 +82,9 @@ struct bt_fs {
 	bool nojournal;
 	bool debug;
 	bool dont_mask;   /* the kernel left the umask to us (FUSE_CAP_DONT_MASK) */
+	bool passthrough; /* FUSE_CAP_PASSTHROUGH negotiated (set at INIT) */
+	bool pt_broken;   /* a backing file could not be registered: no new ones (atomic) */
+	bool killpriv_v2; /* FUSE_CAP_HANDLE_KILLPRIV_V2 negotiated */
 	char state_dir[PATH_MAX];
 
 	pthread_mutex_t table_mu;
@@ -115,6 +138,29 @@ void bt_fs_file_ops(struct fuse_lowlevel_ops *ops);
 void bt_fs_attr_ops(struct fuse_lowlevel_ops *ops);
 void bt_fs_dir_ops(struct fuse_lowlevel_ops *ops);
 
+/* passthrough.c: the kernel's per-inode I/O modes (its fs/fuse/iomode.c):
+ * an inode is in cached mode while any open of it is, or in passthrough
+ * mode while any open of it passes through to the one backing file; an
+ * open that asks for the other mode fails with EIO. Opens that do not write
+ * pass through unless a cached open exists; opens that write stay cached
+ * unless passthrough opens exist, and then get FOPEN_PASSTHROUGH with
+ * FOPEN_DIRECT_IO (their writes still come to us). docs/design.md. */
+/* At INIT: asks for passthrough where libfuse, the kernel and the options
+ * allow it, and says once which it is. */
+void bt_pt_init(struct bt_fs *fs, struct fuse_conn_info *conn);
+/* Chooses the I/O mode of a new open of in (f->fd open already; writes:
+ * the open may change the file) and fills fi for the reply: backing_id,
+ * direct_io, keep_cache. 0 or -ENOMEM. */
+int bt_pt_open(fuse_req_t req, struct bt_inode *in, struct bt_file *f,
+	       struct fuse_file_info *fi, bool writes);
+/* The open is gone (RELEASE): counts it out; the last passthrough open
+ * closes the backing id. */
+void bt_pt_release(fuse_req_t req, struct bt_inode *in, struct bt_file *f);
+/* The reply to the open failed (the kernel took none of it): counts it
+ * out; a backing id no open uses any more stays registered for the next
+ * one (there is no request to close it with). */
+void bt_pt_unopen(struct bt_fs *fs, struct bt_inode *in, struct bt_file *f);
+
 /* creds.c: acting for the caller (the daemon runs as root) */
 void bt_give_to_caller(fuse_req_t req, struct bt_inode *parent, const char *name);
 mode_t bt_create_mode(fuse_req_t req, struct bt_inode *parent, mode_t mode);
@@ -122,6 +168,8 @@ void bt_kill_priv(fuse_req_t req, struct bt_inode *in);
 bool bt_chown_sgid(fuse_req_t req, struct bt_inode *in, int valid);
 void bt_clear_sgid(struct bt_inode *in);
 void bt_acl_kill_sgid(fuse_req_t req, struct bt_inode *in);
+/* An empty SETATTR (KILLPRIV_V2) that must change nothing: see creds.c. */
+bool bt_kill_request_only(fuse_req_t req, struct bt_inode *in, int valid);
 
 static inline struct bt_fs *fs_of(fuse_req_t req)
 {

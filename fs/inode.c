@@ -97,6 +97,7 @@ struct bt_inode_more *bt_inode_more(struct bt_inode *in)
 		for (int i = 0; i < BT_NAME_FDS; i++)
 			in->more->name_fds[i] = -1;
 		bt_extents_init(&in->more->ext);
+		memset(&in->more->io, 0, sizeof(in->more->io));
 	}
 	return in->more;
 }

@@ -579,6 +579,13 @@ static void log_from_fuse(enum fuse_log_level level, const char *fmt, va_list ap
 		n = 0;
 		return;
 	}
+	/* A backing file the kernel refused: passthrough.c falls back and
+	 * says so; libfuse's line is its detail, not an error. */
+	if (!strncmp(msg, "passthrough_open: ", 18)) {
+		bt_warn("passthrough: libfuse's backing open: %s", msg + 18);
+		n = 0;
+		return;
+	}
 	bt_log(level < FUSE_LOG_ERR ? BT_LOG_ERR : (enum bt_log_level)level, "%s", msg);
 	n = 0;
 }

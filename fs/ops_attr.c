@@ -37,10 +37,22 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_DONT_MASK;
 		fs->dont_mask = true;
 	}
-	/* The kernel clears set-id bits on write, truncate and chown as it
-	 * does on a local filesystem; we run as root (CAP_FSETID) and would
-	 * keep them. */
+	/* Without KILLPRIV_V2 the kernel clears set-id bits on write,
+	 * truncate and chown itself (a SETATTR of the mode, after a
+	 * GETXATTR(security.capability) before every write); we run as root
+	 * (CAP_FSETID) and would keep them. With it the kernel leaves that to
+	 * us (libfuse passes on only the truncate's FATTR_KILL_SUIDGID):
+	 * bt_kill_priv clears them on write, fallocate, truncate and O_TRUNC
+	 * opens, as it already does for the cases the kernel misses;
+	 * security.capability still goes by the kernel's REMOVEXATTR. */
 	conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
+#ifdef HAVE_FUSE_CAP_HANDLE_KILLPRIV_V2
+	if (conn->capable & FUSE_CAP_HANDLE_KILLPRIV_V2) {
+		conn->want |= FUSE_CAP_HANDLE_KILLPRIV_V2;
+		fs->killpriv_v2 = true;
+	}
+#endif
+	bt_pt_init(fs, conn);
 }
 
 static void op_destroy(void *userdata)
@@ -167,6 +179,14 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 
 	if (jrec_refused(fs)) {
 		fuse_reply_err(req, EROFS);
+		return;
+	}
+	/* FATTR_KILL_SUIDGID (KILLPRIV_V2, with a truncate by a caller
+	 * without CAP_FSETID) arrives as FUSE_SET_ATTR_KILL_SUID: bt_kill_priv
+	 * decides by the caller itself, as for writes. */
+	valid &= ~(FUSE_SET_ATTR_KILL_SUID | FUSE_SET_ATTR_KILL_SGID);
+	if (bt_kill_request_only(req, in, valid)) {
+		op_getattr(req, ino, NULL);
 		return;
 	}
 	kill = bt_chown_sgid(req, in, valid);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Open files: data passes through with splice; writes add extents. */
+/* Open files: data passes through with splice (or, for readers, the kernel
+ * reads the backing file: passthrough.c); writes add extents. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -35,19 +36,36 @@ static int adjust_flags(struct bt_fs *fs, int flags)
 	return (flags & ~(O_NOFOLLOW | O_APPEND)) | O_CLOEXEC;
 }
 
-static int attach_file(struct fuse_file_info *fi, int fd)
+/* A bt_file for fd into fi, in the I/O mode passthrough.c chooses for
+ * this open of in. 0 or -ENOMEM (fd is left to the caller). */
+static int attach_file(fuse_req_t req, struct bt_inode *in, struct fuse_file_info *fi,
+		       int fd)
 {
 	struct bt_file *f = malloc(sizeof(*f));
 
 	if (!f)
 		return -ENOMEM;
 	f->fd = fd;
-	fi->fh = (uintptr_t)f;
 	fi->keep_cache = 1; /* every change comes through us */
 	/* A reader's close has nothing to report or journal: no FLUSH
 	 * round trip for it. */
 	fi->noflush = !changes(fi->flags);
+	if (bt_pt_open(req, in, f, fi, changes(fi->flags)) < 0) {
+		free(f);
+		return -ENOMEM;
+	}
+	fi->fh = (uintptr_t)f;
 	return 0;
+}
+
+/* The reply to an open or create failed: the kernel has no such file. */
+static void detach_file(struct bt_fs *fs, struct bt_inode *in, struct fuse_file_info *fi)
+{
+	struct bt_file *f = file_of(fi);
+
+	bt_pt_unopen(fs, in, f);
+	close(f->fd);
+	free(f);
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -69,7 +87,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, errno);
 		return;
 	}
-	if (attach_file(fi, fd) < 0) {
+	if (attach_file(req, in, fi, fd) < 0) {
 		close(fd);
 		fuse_reply_err(req, ENOMEM);
 		return;
@@ -78,10 +96,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		bt_kill_priv(req, in);
 		jrec_inode_op(fs, in, BT_OP_TRUNCATE, 0);
 	}
-	if (fuse_reply_open(req, fi) == -ENOENT) {
-		close(fd);
-		free(file_of(fi));
-	}
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		detach_file(fs, in, fi);
 }
 
 /* Creates name; or, when it exists after all (the kernel's negative entry
@@ -141,7 +157,7 @@ static void op_create(fuse_req_t req, fuse_ino_t pino, const char *name,
 	if (rc >= 0)
 		journal_create(fs, parent, name, &e, created, flags);
 	pthread_mutex_unlock(&fs->ns_mu);
-	if (rc >= 0 && attach_file(fi, fd) < 0)
+	if (rc >= 0 && attach_file(req, bt_inode_get(fs, e.ino), fi, fd) < 0)
 		rc = -ENOMEM;
 	if (rc < 0) {
 		if (fd >= 0)
@@ -149,10 +165,8 @@ static void op_create(fuse_req_t req, fuse_ino_t pino, const char *name,
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	if (fuse_reply_create(req, &e, fi) == -ENOENT) {
-		close(fd);
-		free(file_of(fi));
-	}
+	if (fuse_reply_create(req, &e, fi) == -ENOENT)
+		detach_file(fs, bt_inode_get(fs, e.ino), fi);
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -208,12 +222,24 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_err(req, rc);
 }
 
+/* A writer that passes through may have been mapped shared: the kernel
+ * wrote the mapping's pages to the backing file, not to us. All of the
+ * file may have changed (the RELEASE comes after the last unmap). */
+static void journal_mapped_writes(struct bt_fs *fs, struct bt_inode *in, struct bt_file *f)
+{
+	if (f->io == BT_IO_PT_WRITE)
+		jrec_add_extent(fs, in, 0, BT_EXTENT_EOF);
+}
+
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct bt_fs *fs = fs_of(req);
+	struct bt_inode *in = bt_inode_get(fs, ino);
 	struct bt_file *f = file_of(fi);
 
-	jrec_flush_inode(fs, bt_inode_get(fs, ino));
+	journal_mapped_writes(fs, in, f);
+	jrec_flush_inode(fs, in);
+	bt_pt_release(req, in, f);
 	close(f->fd);
 	free(f);
 	fuse_reply_err(req, 0);
@@ -227,6 +253,7 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 
 	rc = datasync ? fdatasync(fd) : fsync(fd);
 	rc = rc < 0 ? errno : 0;
+	journal_mapped_writes(fs, bt_inode_get(fs, ino), file_of(fi));
 	/* After fsync returns, the change is durably journaled too: its rows
 	 * are committed and the journal's WAL is fsynced. */
 	jrec_flush_inode(fs, bt_inode_get(fs, ino));

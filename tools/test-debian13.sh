@@ -16,6 +16,14 @@
 # bound at /btsoot; the build goes to build-debian13/ in it. On exit, error,
 # Ctrl-C or SIGTERM the processes running inside the tree are stopped and
 # every mount under it is undone, deepest first.
+#
+# Only some tests: name them, they go to `meson test` (through tools/test.sh):
+#   tools/test-debian13.sh it_passthrough_reads_skip_the_daemon_and_mixed_opens_keep_the_journal
+# Something else in the tree (a benchmark, a shell): BTSOOT_CI_RUN holds a
+# shell command run in /btsoot instead of tools/test.sh (BUILD is still
+# build-debian13; tools/install-deps.sh is the command's to call):
+#   BTSOOT_CI_RUN='tools/install-deps.sh && meson setup build-debian13 &&
+#     ninja -C build-debian13 && tools/benchprogs/...' tools/test-debian13.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=$(pwd -P)
@@ -202,7 +210,10 @@ T1=$(date +%s)
 set -m
 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
 	TERM="${TERM:-dumb}" BUILD=build-debian13 \
-	chroot "$ROOT" /bin/sh -c 'cd /btsoot && exec tools/test.sh "$@"' \
+	BTSOOT_CI_RUN="${BTSOOT_CI_RUN:-}" \
+	chroot "$ROOT" /bin/sh -c 'cd /btsoot &&
+		if [ -n "$BTSOOT_CI_RUN" ]; then exec /bin/sh -c "$BTSOOT_CI_RUN"; fi
+		exec tools/test.sh "$@"' \
 	test.sh "$@" </dev/null 9>&- &
 CHILD=$!
 set +m

@@ -12,6 +12,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "dt.h"
 
 #ifndef SYS_fchmodat2
@@ -47,12 +48,22 @@ void dt_op_chmod(struct dt *t)
 	dt_same(t, r);
 }
 
+/* chown(fd, -1, -1) by a user other than root or the owner, where a local
+ * filesystem says EPERM (it would clear set-id bits) and btsootfs
+ * succeeds: of S_ISGID without group-exec always; with KILLPRIV_V2
+ * (libfuse 3.17: docs/design.md, fs/creds.c) of any set-id bit, changing
+ * nothing. */
 bool dt_chown_known_difference(int fd)
 {
 	struct stat st;
 
-	return geteuid() != 0 && fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode) &&
-	       (st.st_mode & (S_ISGID | S_IXGRP)) == S_ISGID && st.st_uid != geteuid();
+	if (geteuid() == 0 || fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) || st.st_uid == geteuid())
+		return false;
+#ifdef HAVE_FUSE_CAP_HANDLE_KILLPRIV_V2
+	return (st.st_mode & (S_ISUID | S_ISGID)) != 0;
+#else
+	return (st.st_mode & (S_ISGID | S_IXGRP)) == S_ISGID;
+#endif
 }
 
 void dt_op_chown(struct dt *t)

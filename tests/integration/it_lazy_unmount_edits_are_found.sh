@@ -23,13 +23,25 @@ echo held > "$SRC/held"; echo k > "$SRC/keep/k"; echo s > "$SRC/d/sub/s"
 "$BTSOOT" add t "$SRC" "$REM" >/dev/null || fail "btsoot add"
 run_sync t >/dev/null || fail "first sync"
 
-# The daemon's log holds only these lines: nothing went wrong.
+# The daemon's log holds only these lines (and the mount's passthrough
+# line): nothing went wrong.
 log_is_clean() { # WHAT
 	local extra
 	extra=$(grep -v -e "^btsootfs: block 't' mounted on " \
 		-e "^btsootfs: block 't' unmounted cleanly$" \
+		-e "^btsootfs: passthrough: \(on\|off\) (" \
 		-e "^btsootfs: block 't': $SRC left the mount namespace" "$W/daemon.log")
 	[ -z "$extra" ] && pass "$1" || fail "$1: unexpected daemon log lines: $extra"
+}
+
+# The holder has $SRC/held open (its shell opens it after the fork: an
+# unmount before that finds nothing held).
+wait_held() {
+	for _ in $(seq 100); do
+		[ "$(readlink "/proc/$HOLDER/fd/0")" = "$SRC/held" ] && return 0
+		sleep 0.05
+	done
+	fail "the holder did not open $SRC/held"
 }
 
 # Holds $SRC/held open through the mount, unmounts lazily, waits for the
@@ -40,6 +52,7 @@ mount_hold_detach() {
 	run_sync t >/dev/null || fail "sync while mounted"
 	sleep 1000 < "$SRC/held" &
 	HOLDER=$!
+	wait_held
 	fusermount3 -u "$SRC" 2>/dev/null && fail "fusermount3 -u with a file held should say busy"
 	umount -l "$SRC"
 	grep -q " $SRC fuse.btsootfs" /proc/mounts && fail "the mount is still in the namespace"
@@ -91,6 +104,7 @@ BTSOOT_PAUSE_BEFORE_OFFLINE_REPAIR=$P "$SYNC" -q t > "$W/s1.out" 2>&1 & sync_pid
 for _ in $(seq 300); do [ -e "$P" ] && break; sleep 0.1; done
 [ -e "$P" ] || fail "the sync never reached the offline repair"
 sleep 1000 < "$SRC/held" & HOLDER=$!
+wait_held
 umount -l "$SRC"; detached_at=$(date +%s%N)
 sleep 2
 echo "edited after the detach" > "$SRC/kept/k"; mkdir "$SRC/during"; echo x > "$SRC/during/x"

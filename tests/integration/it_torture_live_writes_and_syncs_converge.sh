@@ -232,6 +232,7 @@ check_daemon_log() {
 	local extra
 	extra=$(grep -v -e "^btsootfs: block '$BLK' mounted on " \
 		-e "^btsootfs: block '$BLK' unmounted cleanly\$" \
+		-e "^btsootfs: passthrough: \(on\|off\) (" \
 		-e "^btsootfs: block '$BLK': the previous btsootfs stopped uncleanly; " \
 		-e "^btsootfs: journal incomplete ([a-z]* of inode [0-9]*: no name of it is known): " \
 		"$D/daemon.log" |
