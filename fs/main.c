@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "btsoot/config.h"
@@ -319,14 +320,24 @@ static int mark_state(struct bt_fs *fs, const char *state)
 }
 
 /* Counts mounts, so a sync comparing the live source can tell that a
- * daemon started (and perhaps died) while it walked. */
+ * daemon started (and perhaps died) while it walked; and says when, so the
+ * offline pass tells changes made before it from journaled ones. */
 static int count_mount(struct bt_fs *fs)
 {
-	int64_t gen = 0;
+	struct timespec now;
+	int64_t gen = 0, at, since = 0, until = 0;
 
 	if (fs->nojournal)
 		return 0;
 	if (bt_meta_get_i64_or(fs->j, BT_META_MOUNT_GEN, &gen, 0) < 0)
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &now);
+	at = now.tv_sec * 1000000000LL + now.tv_nsec;
+	/* From now on every change is journaled: a window of lost changes
+	 * still open (a daemon that died) ends here. */
+	if (bt_journal_lost_window(fs->j, &since, &until) < 0 ||
+	    (since > 0 && until == INT64_MAX && bt_meta_set_i64(fs->j, BT_META_LOST_UNTIL, at) < 0) ||
+	    bt_meta_set_i64(fs->j, BT_META_MOUNTED_AT, at) < 0)
 		return -1;
 	return bt_meta_set_i64(fs->j, BT_META_MOUNT_GEN, gen + 1);
 }

@@ -181,7 +181,7 @@ static int mark_covered(struct bt_ctx *c, const struct bt_pass *p,
 	rc = rc ? rc : bt_meta_set(c->j, BT_META_FIRST_SYNC, "1");
 	rc = rc ? rc : bt_meta_set(c->j, BT_META_NEEDS_RESCAN, same ? "0" : "1");
 	if (rc == 0 && same) /* what was lost before the pass, it copied */
-		rc = bt_meta_set_i64(c->j, BT_META_LOST_SINCE, 0);
+		rc = bt_journal_lost_from(c->j, 0, 0);
 	rc = rc ? rc : bt_mirror_reconciled(c, st->entries, st->bytes);
 	rc = rc ? rc : store_set(c, keep);
 	if (rc == 0 && same && pid == 0)
@@ -242,12 +242,20 @@ static int pass_covered(struct bt_ctx *c, const struct bt_pass *p,
 
 static int64_t synced(struct bt_ctx *c);
 
+/* A regular file whose ctime lies in [since, until) (since 0: none). */
+static bool changed_in(const struct stat *s, int64_t since, int64_t until)
+{
+	int64_t t = bt_ts_ns(&s->st_ctim);
+
+	return since > 0 && S_ISREG(s->st_mode) && t >= since && t < until;
+}
+
 /* The source inodes that journaled writes not yet replayed name, and
  * since when changes may have died with a daemon (0: none). */
 struct ino_set {
 	uint64_t *v;
 	size_t n, cap;
-	int64_t lost_since;
+	int64_t lost_since, lost_until;
 };
 
 static int collect_ino(const struct bt_op_rec *r, void *arg)
@@ -282,8 +290,7 @@ static bool written(void *arg, const char *rel, const struct stat *s)
 	size_t lo = 0, hi = set->n;
 
 	(void)rel;
-	if (set->lost_since > 0 && S_ISREG(s->st_mode) &&
-	    bt_ts_ns(&s->st_ctim) >= set->lost_since)
+	if (changed_in(s, set->lost_since, set->lost_until))
 		return true;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -310,18 +317,19 @@ static int written_files(struct bt_ctx *c, int64_t s_a, struct ino_set *set)
 	return rc;
 }
 
-/* Since when files may hold changes no row tells (BT_META_LOST_SINCE):
- * set by a daemon that found its predecessor dead, or now, if it died and
- * none came since, or it could not journal (its note). A same-size edit
- * whose writer set the mtime back, its row lost, has a newer ctime. */
-static int lost_since(struct bt_ctx *c, int64_t *ns)
+/* When files may have taken changes no row tells (BT_META_LOST_SINCE,
+ * _UNTIL): set by a daemon that found its predecessor dead, or now, if it
+ * died and none came since, or it could not journal (its note); or by the
+ * offline pass. A same-size edit whose writer set the mtime back, its row
+ * lost, has a ctime in that window. */
+static int lost_window(struct bt_ctx *c, int64_t *since, int64_t *until)
 {
 	ino_t note;
 	int rc = 0;
 
 	if (bt_daemon_died(c) || bt_rescan_note_get(c->block.state, &note) == 1)
 		rc = bt_journal_note_lost(c->j);
-	return rc ? rc : bt_meta_get_i64_or(c->j, BT_META_LOST_SINCE, ns, 0);
+	return rc ? rc : bt_journal_lost_window(c->j, since, until);
 }
 
 int bt_reconcile_all(struct bt_ctx *c, const struct bt_rescan_opts *o,
@@ -335,7 +343,7 @@ int bt_reconcile_all(struct bt_ctx *c, const struct bt_rescan_opts *o,
 	if (rc < 0)
 		return rc;
 	if (o->mode == BT_CMP_QUICK && ((rc = written_files(c, p.s_a, &set)) < 0 ||
-					(rc = lost_since(c, &set.lost_since)) < 0)) {
+					(rc = lost_window(c, &set.lost_since, &set.lost_until)) < 0)) {
 		free(set.v);
 		return journal_error(c, rc);
 	}
@@ -372,6 +380,7 @@ struct names {
 	struct bt_strv left;        /* names the walk left alone for them */
 	struct bt_strv widened;     /* directories compared whole instead of a name,
 				     * and names outside the walk it relied on */
+	int64_t lost_since, lost_until; /* bt_journal_lost_window */
 	int err;
 };
 
@@ -396,9 +405,10 @@ static bool leave(void *arg, const char *rel)
 
 static bool must_copy(void *arg, const char *rel, const struct stat *s)
 {
-	(void)s;
 	struct names *n = arg;
 
+	if (changed_in(s, n->lost_since, n->lost_until))
+		return true; /* changed while unmounted, say, times set back */
 	return bt_recheck_flags(n->set, rel) & BT_RECHECK_CONTENT;
 }
 
@@ -480,6 +490,7 @@ static int compare_names(struct bt_ctx *c, struct bt_recheck_set *set,
 	int rc;
 
 	rc = bt_raced_load(&busy, c->j, synced(c), true);
+	rc = rc ? rc : bt_journal_lost_window(c->j, &arg.lost_since, &arg.lost_until);
 	/* After the rows it leaves alone are read: what a test does now
 	 * races the walk, as a change made during a long walk would. */
 	pause_for_tests();
@@ -511,6 +522,16 @@ static int compare_names(struct bt_ctx *c, struct bt_recheck_set *set,
 	bt_raced_free(&busy);
 	free(deep);
 	return rc;
+}
+
+/* Something still asks for a whole-tree pass: lost_since is its, then. */
+static bool whole_pass_due(struct bt_ctx *c)
+{
+	int64_t v = 0;
+	ino_t note;
+
+	return bt_daemon_died(c) || bt_rescan_note_get(c->block.state, &note) == 1 ||
+	       (bt_meta_get_i64(c->j, BT_META_NEEDS_RESCAN, &v) == 0 && v == 1);
 }
 
 int bt_reconcile(struct bt_ctx *c, const struct bt_rescan_opts *o, struct bt_rescan_stats *st,
@@ -548,6 +569,8 @@ int bt_reconcile(struct bt_ctx *c, const struct bt_rescan_opts *o, struct bt_res
 	bt_raced_free(&walked);
 	rc = rc ? rc : bt_journal_begin(c->j);
 	rc = rc ? rc : store_set(c, &keep);
+	if (rc == 0 && keep.n == 0 && !whole_pass_due(c))
+		rc = bt_journal_lost_from(c->j, 0, 0); /* all compared */
 	rc = rc ? rc : bt_journal_commit(c->j);
 	if (rc < 0) {
 		bt_journal_rollback(c->j);

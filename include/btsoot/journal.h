@@ -123,6 +123,7 @@ int64_t bt_op_rec_crc(const struct bt_op_rec *r);
 #define BT_META_OFFLINE_SINCE "offline_since" /* ns fs time since when changes may have bypassed btsootfs (0: none) */
 #define BT_META_SET_ASIDE "set_aside"      /* where the corrupt journal this one replaced was kept */
 #define BT_META_MOUNT_GEN "mount_gen"  /* bumped by btsootfs at each mount */
+#define BT_META_MOUNTED_AT "mounted_at" /* ns (CLOCK_REALTIME) of the last mount */
 /* ns (CLOCK_REALTIME) when btsootfs took its last committed batch of rows
  * from its queue: the changes of rows queued after it die with a killed
  * daemon, and their files' ctimes are no older than this (less a margin). */
@@ -133,6 +134,9 @@ int64_t bt_op_rec_crc(const struct bt_op_rec *r);
  * say (a same-size edit whose writer set the mtime back). 0 or absent:
  * none. Kept earliest until a pass covers it. */
 #define BT_META_LOST_SINCE "lost_since"
+/* ns: ... and not newer than this: a btsootfs mounted since journals every
+ * later change (0 or absent: no such bound). */
+#define BT_META_LOST_UNTIL "lost_until"
 /* How far before committed_at a lost change's ctime can lie: an operation
  * in flight when the batch was taken, and coarse filesystem clocks. */
 #define BT_LOST_MARGIN_NS 5000000000LL
@@ -249,6 +253,12 @@ int bt_meta_set_i64(struct bt_journal *j, const char *key, int64_t v);
  * BT_META_LOST_SINCE back to its last commit's time less the margin (kept
  * if earlier). Nothing when no commit time is known. 0 or -errno. */
 int bt_journal_note_lost(struct bt_journal *j);
+/* The same for changes made from ns until `until` (0: open-ended), e.g.
+ * to the bare source before a mount (the offline pass); widens a window
+ * already recorded. ns 0: no window (a pass covered it). */
+int bt_journal_lost_from(struct bt_journal *j, int64_t ns, int64_t until);
+/* Reads the window (since 0: none; until INT64_MAX: open-ended). */
+int bt_journal_lost_window(struct bt_journal *j, int64_t *since, int64_t *until);
 
 /* ---- sync side ---- */
 
