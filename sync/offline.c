@@ -132,35 +132,11 @@ static int compare_dirs(struct bt_ctx *c, struct bt_offline *o,
 	return bt_exit_for_errno(rc);
 }
 
-/* A file changed while unmounted whose size and mtime say nothing (an
- * edit whose writer set the times back): its ctime does. */
-static bool changed_file(void *arg, const char *rel, const struct stat *s)
-{
-	const struct bt_offline *o = arg;
-
-	(void)rel;
-	return S_ISREG(s->st_mode) && changed_since(s, o->since) &&
-	       bt_ts_ns(&s->st_ctim) < o->until;
-}
-
-/* Files changed after a mount since o->since have rows: only those changed
- * before it are the pass's. (mounted_at is taken once the mount is in
- * place; a coarse ctime just after it may count as before: only copied.) */
-static int offline_until(struct bt_ctx *c, struct bt_offline *o)
-{
-	int64_t at = 0;
-	int rc = bt_meta_get_i64_or(c->j, BT_META_MOUNTED_AT, &at, 0);
-
-	o->until = at > o->since ? at : INT64_MAX;
-	return rc;
-}
-
 int bt_offline_scan(struct bt_ctx *c, struct bt_offline *o, bool force, bool dry_run)
 {
 	struct bt_doomed_list doomed = { 0 };
 	struct bt_rescan_opts ro = {
 		.mode = BT_CMP_QUICK, .on_diff = bt_doomed_collect, .arg = &doomed,
-		.must_copy = changed_file, .names_arg = o,
 	};
 	int64_t mirror = 0;
 	bool refuse;
@@ -173,8 +149,6 @@ int bt_offline_scan(struct bt_ctx *c, struct bt_offline *o, bool force, bool dry
 		return bt_ctx_meta_corrupt(c, BT_META_OFFLINE_SINCE);
 	if (o->since <= 0)
 		return BT_EXIT_OK;
-	if (offline_until(c, o) < 0)
-		return bt_ctx_meta_corrupt(c, BT_META_MOUNTED_AT);
 	bt_fs_now(c->block.state, &o->began);
 	o->daemon_pid = bt_ctx_daemon_pid(c);
 	rc = pick_dirs(c->readfd, o->since, o);
@@ -221,9 +195,6 @@ int bt_offline_queue(struct bt_ctx *c, struct bt_offline *o)
 	for (size_t i = 0; rc == 0 && o->plan.differences && i < o->n; i++)
 		rc = bt_recheck_add(c->j, o->dirs[i], 0);
 	rc = rc ? rc : bt_meta_set_i64(c->j, BT_META_OFFLINE_SINCE, next);
-	/* The comparison of those directories copies what changed since. */
-	if (rc == 0 && o->plan.differences)
-		rc = bt_journal_lost_from(c->j, o->since, o->until == INT64_MAX ? 0 : o->until);
 	rc = rc ? rc : bt_journal_commit(c->j);
 	if (rc == 0 && o->plan.differences)
 		bt_notice("block '%s': %zu %s changed while unmounted; comparing %s "

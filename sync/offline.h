@@ -26,8 +26,6 @@
 struct bt_offline {
 	bool active;           /* a scan ran and its repair is due */
 	int64_t since;         /* ns: look for changes at or after this */
-	int64_t until;         /* ns: a file changed since then is journaled
-				* (a mount since `since`), INT64_MAX: none */
 	struct timespec began; /* fs time when the walk began */
 	int daemon_pid;        /* btsootfs at the walk's start (0: none) */
 	char **dirs;           /* picked directories, parents first */
