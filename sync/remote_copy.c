@@ -144,7 +144,10 @@ static int apply_meta(struct bt_remote *r, int fd, const struct stat *st, const 
 		if (((cur->st_mode ^ st->st_mode) & 07777) || (chowned && (st->st_mode & 06000)))
 			if (chmod(proc, st->st_mode & 07777) < 0)
 				return -errno;
-		if (utimensat(AT_FDCWD, proc, ts, 0) < 0)
+		/* On the descriptor itself: no walk through /proc per file. */
+		if (utimensat(fd, "", ts, AT_EMPTY_PATH) == 0)
+			return 0;
+		if (errno != EINVAL || utimensat(AT_FDCWD, proc, ts, 0) < 0)
 			return -errno;
 		return 0;
 	}
@@ -155,11 +158,12 @@ static int apply_meta(struct bt_remote *r, int fd, const struct stat *st, const 
 	return utimensat(fd, "", ts, AT_EMPTY_PATH) < 0 ? -errno : 0;
 }
 
-int bt_remote_set_meta(struct bt_remote *r, const char *rel, const struct stat *st,
-		       int srcfd, bool with_xattrs)
+/* set_meta on fd (O_PATH, opened without following a symlink), closed. */
+static int set_meta_fd(struct bt_remote *r, int fd, const struct stat *st, int srcfd,
+		       bool with_xattrs)
 {
-	int fd = bt_open_beneath(r->rootfd, rel, O_PATH, 0), rc;
 	struct stat cur;
+	int rc;
 
 	if (fd < 0)
 		return fd;
@@ -170,6 +174,20 @@ int bt_remote_set_meta(struct bt_remote *r, const char *rel, const struct stat *
 		rc = apply_meta(r, fd, st, &cur, srcfd, with_xattrs, false);
 	close(fd);
 	return rc;
+}
+
+int bt_remote_set_meta(struct bt_remote *r, const char *rel, const struct stat *st,
+		       int srcfd, bool with_xattrs)
+{
+	return set_meta_fd(r, bt_open_beneath(r->rootfd, rel, O_PATH, 0), st, srcfd,
+			   with_xattrs);
+}
+
+int bt_remote_set_meta_at(struct bt_remote *r, int pfd, const char *leaf,
+			  const struct stat *st, int srcfd, bool with_xattrs)
+{
+	/* One component, confined beneath pfd like a whole path. */
+	return set_meta_fd(r, bt_open_beneath(pfd, leaf, O_PATH, 0), st, srcfd, with_xattrs);
 }
 
 /* Puts tmp (in .btsoot/tmp) at rel, keeping the old version in the trash. */
