@@ -582,20 +582,24 @@ static int data_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_rechec
 	return 0;
 }
 
+/* An entry of the metadata phase, with its depth worked out once. */
+struct meta_item {
+	struct bt_dirty *e;
+	size_t depth;
+};
+
 static int cmp_depth_desc(const void *a, const void *b)
 {
-	const struct bt_dirty *x = *(struct bt_dirty *const *)a;
-	const struct bt_dirty *y = *(struct bt_dirty *const *)b;
-	size_t dx = bt_path_depth(x->path), dy = bt_path_depth(y->path);
-	bool xd = x->flags & BT_DIRTY_DIR, yd = y->flags & BT_DIRTY_DIR;
+	const struct meta_item *x = a, *y = b;
+	bool xd = x->e->flags & BT_DIRTY_DIR, yd = y->e->flags & BT_DIRTY_DIR;
 
 	if (xd != yd)
 		return xd ? 1 : -1; /* files before directories */
-	if (dx != dy)
-		return (dx < dy) - (dx > dy);
+	if (x->depth != y->depth)
+		return (x->depth < y->depth) - (x->depth > y->depth);
 	/* Same depth: by name, so each directory's entries are consecutive
 	 * and its descriptor is opened once (struct meta_dirs). */
-	return strcmp(x->path, y->path);
+	return strcmp(x->e->path, y->e->path);
 }
 
 static bool before(const struct timespec *a, const struct timespec *b)
@@ -689,7 +693,7 @@ static int set_one_meta(struct bt_ctx *c, struct meta_dirs *md, struct bt_dirty 
 
 static int meta_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_recheck_set *rs)
 {
-	struct bt_dirty **order = malloc((d->n + 1) * sizeof(*order));
+	struct meta_item *order = malloc((d->n + 1) * sizeof(*order));
 	struct meta_dirs md;
 	size_t n = 0;
 	int rc = 0;
@@ -700,12 +704,12 @@ static int meta_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_rechec
 		if (d->v[i].path && !d->v[i].ext.n && !reserved(d->v[i].path) &&
 		    (d->v[i].flags & (BT_DIRTY_META | BT_DIRTY_XATTR | BT_DIRTY_DIR)) &&
 		    !bt_recheck_covers(rs, d->v[i].path)) /* compared anyway */
-			order[n++] = &d->v[i];
+			order[n++] = (struct meta_item){ &d->v[i], bt_path_depth(d->v[i].path) };
 	qsort(order, n, sizeof(*order), cmp_depth_desc);
 	bt_dircache_init(&md.src, c->readfd);
 	bt_dircache_init(&md.rem, c->remote.rootfd);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = set_one_meta(c, &md, order[i], rs);
+		rc = set_one_meta(c, &md, order[i].e, rs);
 	bt_dircache_free(&md.src);
 	bt_dircache_free(&md.rem);
 	free(order);
