@@ -24,6 +24,18 @@ trap cleanup EXIT
 now() { date +%s.%N; }
 med() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
+# The journal's row count once btsootfs has committed what it holds (it
+# commits in the background: the count stops moving).
+settled_rows() {
+	local a b=-1
+	a=$(sqlite3 "$W/state/bench/journal.db" "SELECT count(*) FROM ops")
+	while [ "$a" != "$b" ]; do
+		sleep 1; b=$a
+		a=$(sqlite3 "$W/state/bench/journal.db" "SELECT count(*) FROM ops")
+	done
+	echo "$a"
+}
+
 change() {
 	case $1 in
 	touch) find "$W/src" -type f -print0 | xargs -0 touch ;;
@@ -48,7 +60,7 @@ for wl in $WORKLOADS; do
 		"$B/fs/btsootfs" "$W/src" "$W/src" -o block=bench
 		"$B/sync/btsoot-sync" -q bench # clears what the last unmount left to look for
 		change "$wl"
-		rows=$(sqlite3 "$W/state/bench/journal.db" "SELECT count(*) FROM ops")
+		rows=$(settled_rows)
 		t0=$(now); "$B/sync/btsoot-sync" -q bench; t1=$(now)
 		echo "$t1 - $t0" | bc >> "$W/replay.$wl"
 		fusermount3 -u "$W/src"; sleep 0.5
