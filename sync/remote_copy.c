@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -144,7 +145,10 @@ static int apply_meta(struct bt_remote *r, int fd, const struct stat *st, const 
 		if (((cur->st_mode ^ st->st_mode) & 07777) || (chowned && (st->st_mode & 06000)))
 			if (chmod(proc, st->st_mode & 07777) < 0)
 				return -errno;
-		if (utimensat(AT_FDCWD, proc, ts, 0) < 0)
+		/* On the descriptor itself: no walk through /proc per file. */
+		if (utimensat(fd, "", ts, AT_EMPTY_PATH) == 0)
+			return 0;
+		if (errno != EINVAL || utimensat(AT_FDCWD, proc, ts, 0) < 0)
 			return -errno;
 		return 0;
 	}
@@ -155,11 +159,12 @@ static int apply_meta(struct bt_remote *r, int fd, const struct stat *st, const 
 	return utimensat(fd, "", ts, AT_EMPTY_PATH) < 0 ? -errno : 0;
 }
 
-int bt_remote_set_meta(struct bt_remote *r, const char *rel, const struct stat *st,
-		       int srcfd, bool with_xattrs)
+/* set_meta on fd (O_PATH, opened without following a symlink), closed. */
+static int set_meta_fd(struct bt_remote *r, int fd, const struct stat *st, int srcfd,
+		       bool with_xattrs)
 {
-	int fd = bt_open_beneath(r->rootfd, rel, O_PATH, 0), rc;
 	struct stat cur;
+	int rc;
 
 	if (fd < 0)
 		return fd;
@@ -170,6 +175,66 @@ int bt_remote_set_meta(struct bt_remote *r, const char *rel, const struct stat *
 		rc = apply_meta(r, fd, st, &cur, srcfd, with_xattrs, false);
 	close(fd);
 	return rc;
+}
+
+int bt_remote_set_meta(struct bt_remote *r, const char *rel, const struct stat *st,
+		       int srcfd, bool with_xattrs)
+{
+	return set_meta_fd(r, bt_open_beneath(r->rootfd, rel, O_PATH, 0), st, srcfd,
+			   with_xattrs);
+}
+
+/* fchmodat2 (Linux 6.6) is the only chmod that refuses to follow a
+ * symlink at the name; its number is the same on every architecture. */
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+
+static bool no_fchmodat2; /* this kernel has none: chmod through the descriptor */
+
+static bool chmod_nofollow(int pfd, const char *leaf, mode_t mode)
+{
+	if (syscall(SYS_fchmodat2, pfd, leaf, mode, AT_SYMLINK_NOFOLLOW) == 0)
+		return true;
+	no_fchmodat2 = errno == ENOSYS || errno == EINVAL;
+	return false;
+}
+
+/* The usual case by name, no descriptor: a regular file or directory
+ * whose owner is right and which takes no xattrs. Nothing here follows a
+ * symlink (a symlink put at leaf meanwhile is refused by fchmodat2 and
+ * gets its own times from utimensat). 1 when done, 0 when the caller must
+ * take the descriptor path, else -errno. */
+static int set_meta_by_name(struct bt_remote *r, int pfd, const char *leaf,
+			    const struct stat *st)
+{
+	struct timespec ts[2] = { st->st_atim, st->st_mtim };
+	struct stat cur;
+
+	if (fstatat(pfd, leaf, &cur, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if ((cur.st_mode & S_IFMT) != (st->st_mode & S_IFMT))
+		return -ESTALE; /* a different kind of object: not ours to touch */
+	if (S_ISLNK(cur.st_mode) || (no_fchmodat2 && ((cur.st_mode ^ st->st_mode) & 07777)) ||
+	    (r->is_root && !r->warned_owner &&
+	     (cur.st_uid != st->st_uid || cur.st_gid != st->st_gid)))
+		return 0;
+	bt_remote_tick(r);
+	if (((cur.st_mode ^ st->st_mode) & 07777) &&
+	    !chmod_nofollow(pfd, leaf, st->st_mode & 07777))
+		return 0;
+	return utimensat(pfd, leaf, ts, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 1;
+}
+
+int bt_remote_set_meta_at(struct bt_remote *r, int pfd, const char *leaf,
+			  const struct stat *st, int srcfd, bool with_xattrs)
+{
+	int rc = with_xattrs ? 0 : set_meta_by_name(r, pfd, leaf, st);
+
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	/* One component, confined beneath pfd like a whole path. */
+	return set_meta_fd(r, bt_open_beneath(pfd, leaf, O_PATH, 0), st, srcfd, with_xattrs);
 }
 
 /* Puts tmp (in .btsoot/tmp) at rel, keeping the old version in the trash. */

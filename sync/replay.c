@@ -32,6 +32,7 @@
 #include "btsoot/compact.h"
 #include "btsoot/log.h"
 #include "btsoot/pathsafe.h"
+#include "dircache.h"
 #include "dirty.h"
 #include "progress.h"
 #include "batch.h"
@@ -601,16 +602,24 @@ static int data_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_rechec
 	return 0;
 }
 
+/* An entry of the metadata phase, with its depth worked out once. */
+struct meta_item {
+	struct bt_dirty *e;
+	size_t depth;
+};
+
 static int cmp_depth_desc(const void *a, const void *b)
 {
-	const struct bt_dirty *x = *(struct bt_dirty *const *)a;
-	const struct bt_dirty *y = *(struct bt_dirty *const *)b;
-	size_t dx = bt_path_depth(x->path), dy = bt_path_depth(y->path);
-	bool xd = x->flags & BT_DIRTY_DIR, yd = y->flags & BT_DIRTY_DIR;
+	const struct meta_item *x = a, *y = b;
+	bool xd = x->e->flags & BT_DIRTY_DIR, yd = y->e->flags & BT_DIRTY_DIR;
 
 	if (xd != yd)
 		return xd ? 1 : -1; /* files before directories */
-	return (dx < dy) - (dx > dy);
+	if (x->depth != y->depth)
+		return (x->depth < y->depth) - (x->depth > y->depth);
+	/* Same depth: by name, so each directory's entries are consecutive
+	 * and its descriptor is opened once (struct meta_dirs). */
+	return strcmp(x->e->path, y->e->path);
 }
 
 static bool before(const struct timespec *a, const struct timespec *b)
@@ -618,16 +627,63 @@ static bool before(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
-static int set_one_meta(struct bt_ctx *c, struct bt_dirty *e, struct bt_recheck_set *rs)
-{
-	int fd = bt_open_beneath(c->readfd, e->path, O_PATH, 0), rc;
-	struct stat s;
+/* The directories the metadata phase last used, on each side. The remote's
+ * stays valid through the phase: it changes no names there, and the
+ * replay is the remote's only writer. The source's may be renamed
+ * meanwhile; what is read through it is checked against the entry's
+ * inode number like a fresh lookup. */
+struct meta_dirs {
+	struct bt_dircache src, rem;
+};
 
-	if (fd >= 0 && (fstat(fd, &s) < 0 || (e->ino && s.st_ino != e->ino))) {
-		close(fd);
-		fd = -ENOENT;
+/* The source's stat of e, and with want_fd an O_PATH descriptor of it
+ * (else *fd = -1). 0, or -errno when the source has no such object there
+ * now (another inode counts as none: -ENOENT). */
+static int source_meta(struct bt_ctx *c, struct meta_dirs *md, const struct bt_dirty *e,
+		       bool want_fd, struct stat *s, int *fd)
+{
+	const char *leaf = "";
+	int pfd = *e->path ? bt_dircache_parent(&md->src, e->path, &leaf) : c->readfd;
+	int rc = 0;
+
+	*fd = -1;
+	if (pfd < 0)
+		return pfd;
+	if (want_fd || !*e->path) {
+		*fd = bt_open_beneath(pfd, leaf, O_PATH, 0);
+		rc = *fd < 0 ? *fd : fstat(*fd, s) < 0 ? -errno : 0;
+	} else if (fstatat(pfd, leaf, s, AT_SYMLINK_NOFOLLOW) < 0) {
+		rc = -errno;
 	}
-	if (fd < 0) {
+	if (rc == 0 && e->ino && s->st_ino != e->ino)
+		rc = -ENOENT;
+	if (rc < 0 && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return rc;
+}
+
+static int remote_meta(struct bt_ctx *c, struct meta_dirs *md, const struct bt_dirty *e,
+		       const struct stat *s, int srcfd, bool with_xattrs)
+{
+	const char *leaf;
+	int pfd;
+
+	if (!*e->path)
+		return bt_remote_set_meta(&c->remote, "", s, srcfd, with_xattrs);
+	pfd = bt_dircache_parent(&md->rem, e->path, &leaf);
+	return pfd < 0 ? pfd : bt_remote_set_meta_at(&c->remote, pfd, leaf, s, srcfd, with_xattrs);
+}
+
+static int set_one_meta(struct bt_ctx *c, struct meta_dirs *md, struct bt_dirty *e,
+			struct bt_recheck_set *rs)
+{
+	bool xattrs = e->flags & (BT_DIRTY_XATTR | BT_DIRTY_NEW);
+	struct stat s;
+	int fd, rc = source_meta(c, md, e, xattrs, &s, &fd);
+
+	if (rc < 0) {
 		/* Moved on in rows after this batch: they will name it again.
 		 * Keep the flags until then, or the remote keeps, say, the 0700
 		 * a replayed MKDIR gave it. */
@@ -645,9 +701,9 @@ static int set_one_meta(struct bt_ctx *c, struct bt_dirty *e, struct bt_recheck_
 	bt_debug("meta %s ino %llu mtime %lld.%09ld%s", e->path, (unsigned long long)s.st_ino,
 		 (long long)s.st_mtim.tv_sec, s.st_mtim.tv_nsec,
 		 s.st_mtim.tv_nsec == UTIME_OMIT ? " (times left for later)" : "");
-	rc = bt_remote_set_meta(&c->remote, e->path, &s, fd,
-				e->flags & (BT_DIRTY_XATTR | BT_DIRTY_NEW));
-	close(fd);
+	rc = remote_meta(c, md, e, &s, fd, xattrs);
+	if (fd >= 0)
+		close(fd);
 	if (rc == -ENOENT || rc == -ESTALE || rc == -ELOOP || rc == -ENOTDIR)
 		return mark(c, rs, e->path, BT_RECHECK_DEEP); /* the remote disagrees */
 	if (rc < 0)
@@ -657,7 +713,8 @@ static int set_one_meta(struct bt_ctx *c, struct bt_dirty *e, struct bt_recheck_
 
 static int meta_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_recheck_set *rs)
 {
-	struct bt_dirty **order = malloc((d->n + 1) * sizeof(*order));
+	struct meta_item *order = malloc((d->n + 1) * sizeof(*order));
+	struct meta_dirs md;
 	size_t n = 0;
 	int rc = 0;
 
@@ -667,10 +724,14 @@ static int meta_phase(struct bt_ctx *c, struct bt_dirty_set *d, struct bt_rechec
 		if (d->v[i].path && !d->v[i].ext.n && !reserved(d->v[i].path) &&
 		    (d->v[i].flags & (BT_DIRTY_META | BT_DIRTY_XATTR | BT_DIRTY_DIR)) &&
 		    !bt_recheck_covers(rs, d->v[i].path)) /* compared anyway */
-			order[n++] = &d->v[i];
+			order[n++] = (struct meta_item){ &d->v[i], bt_path_depth(d->v[i].path) };
 	qsort(order, n, sizeof(*order), cmp_depth_desc);
+	bt_dircache_init(&md.src, c->readfd);
+	bt_dircache_init(&md.rem, c->remote.rootfd);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = set_one_meta(c, order[i], rs);
+		rc = set_one_meta(c, &md, order[i].e, rs);
+	bt_dircache_free(&md.src);
+	bt_dircache_free(&md.rem);
 	free(order);
 	return rc;
 }

@@ -132,6 +132,11 @@ void bt_remote_ledger_clear(struct bt_remote *r);
  * without following a symlink. */
 int bt_remote_set_meta(struct bt_remote *r, const char *rel, const struct stat *st,
 		       int srcfd, bool with_xattrs);
+/* The same for the entry leaf (one component, no '/') of the remote
+ * directory pfd, an O_PATH descriptor opened beneath the remote root (see
+ * sync/dircache.h for when a cached one may be used). */
+int bt_remote_set_meta_at(struct bt_remote *r, int pfd, const char *leaf,
+			  const struct stat *st, int srcfd, bool with_xattrs);
 
 /* What the remote cannot keep (probed at open), as a clause for "the
  * remote filesystem ...": "keeps file times to 1 s only, does not keep
