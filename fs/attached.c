@@ -105,7 +105,9 @@ int bt_note_offline(struct bt_fs *fs, int64_t since)
 	return bt_meta_set_i64(fs->j, BT_META_OFFLINE_SINCE, since);
 }
 
-/* Still running a second after the mount left: files are held open. */
+/* Still serving a few seconds after the mount left: files are held open.
+ * (After a plain umount the session ends at once, but on a loaded machine
+ * the kernel's teardown can take a second or more: not a lingering mount.) */
 static void say_lingering(struct bt_fs *fs)
 {
 	bt_notice("block '%s': %s left the mount namespace (umount -l?) while files are "
@@ -150,7 +152,7 @@ static void *watch_main(void *arg)
 			/* Quietly: a journal that cannot take it now is told
 			 * again every second, and at the stop, which logs. */
 			bt_note_offline(fs, bt_attach_offline_since(fs, INT64_MAX));
-			if (gone++ == 1)
+			if (gone++ == 3 && !(fs->se && fuse_session_exited(fs->se)))
 				say_lingering(fs);
 			if (p[1].fd >= 0) /* sticky: no need to read it again */
 				close(p[1].fd);
