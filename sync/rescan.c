@@ -101,12 +101,14 @@ static bool must_copy(struct walk *w, const char *rel, const struct stat *s)
  * has one to trust, else copied (and then the copy later names link to). */
 static int create_file(struct walk *w, const char *rel, const struct stat *st)
 {
-	const char *first = links_first(w, st, rel);
+	bool outside;
+	const char *first = links_first(w, st, rel, &outside);
 	int fd, rc;
 
-	if (first && links_outside(w, st))
+	if (first && outside)
 		links_borrowed(w, first);
-	if (first && links_can_link(w, first, st) && bt_remote_link(w->r, first, rel) == 0) {
+	if (first && links_can_link(w, first, outside, st) &&
+	    bt_remote_link(w->r, first, rel) == 0) {
 		if (must_copy(w, rel, st))
 			return rewrite_linked(w, rel, st);
 		/* A first name from outside a partial walk was never
@@ -390,10 +392,11 @@ static int copy_content(struct walk *w, const char *rel, const struct stat *s,
 }
 
 /* A name of a hard-linked file whose first name (first) was met before, in
- * this walk or, for a partial walk, outside it: the remote name must be a
- * link of the same inode. */
+ * this walk or, for a partial walk, outside it (outside): the remote name
+ * must be a link of the same inode. */
 static int compare_linked(struct dir_walk *d, const char *name, const char *rel,
-			  const char *first, const struct stat *s, const struct stat *r)
+			  const char *first, bool outside, const struct stat *s,
+			  const struct stat *r)
 {
 	struct walk *w = d->w;
 	struct stat fr;
@@ -402,7 +405,7 @@ static int compare_linked(struct dir_walk *d, const char *name, const char *rel,
 
 	if (fd >= 0)
 		close(fd);
-	if (links_outside(w, s))
+	if (outside)
 		links_borrowed(w, first);
 	if (!linked) {
 		walk_diff(w, BT_DIFF_CONTENT, rel, "not hard-linked to %s on the remote", first);
@@ -411,7 +414,7 @@ static int compare_linked(struct dir_walk *d, const char *name, const char *rel,
 	/* Linked, but to a stale copy: a row that changed the first name
 	 * outside the walk raced it. This name gets a copy of its own, which
 	 * the group is made whole around at the end (links_mend). */
-	if (!links_can_link(w, first, s)) {
+	if (!links_can_link(w, first, outside, s)) {
 		walk_diff(w, BT_DIFF_CONTENT, rel, "%s's remote copy is not the source's", first);
 		return w->o->repair ? recopy(w, rel, s) : 0;
 	}
@@ -432,10 +435,11 @@ static int compare_file(struct dir_walk *d, const char *name, const char *rel,
 			const struct stat *s, const struct stat *r)
 {
 	struct walk *w = d->w;
-	const char *first = links_first(w, s, rel);
+	bool outside;
+	const char *first = links_first(w, s, rel, &outside);
 
 	if (first)
-		return compare_linked(d, name, rel, first, s, r);
+		return compare_linked(d, name, rel, first, outside, s, r);
 	links_remember(w, s, rel, false);
 	if (must_copy(w, rel, s)) {
 		walk_diff(w, BT_DIFF_CONTENT, rel, "written since the remote copy was made");

@@ -269,32 +269,27 @@ const char *links_known(struct walk *w, const struct stat *st)
 	return first_link(w, st);
 }
 
-const char *links_first(struct walk *w, const struct stat *st, const char *rel)
+const char *links_first(struct walk *w, const struct stat *st, const char *rel, bool *outside)
 {
-	const char *first;
+	struct link_seen *l;
 
+	*outside = false;
 	if (!S_ISREG(st->st_mode) || st->st_nlink < 2)
 		return NULL;
 	if (w->partial && !w->seeded)
 		seed_links(w);
-	first = first_link(w, st);
-	if (!first || !strcmp(first, rel))
+	l = find(w, st);
+	if (!l || !strcmp(l->rel, rel))
 		return NULL;
-	if (!source_is(w, first, st)) {
+	if (!source_is(w, l->rel, st)) {
 		take_first(w, st, rel); /* the name remembered is another file now */
 		return NULL;
 	}
-	return first;
+	*outside = l->outside;
+	return l->rel;
 }
 
-bool links_outside(struct walk *w, const struct stat *st)
-{
-	struct link_seen *l = find(w, st);
-
-	return l && l->outside;
-}
-
-bool links_can_link(struct walk *w, const char *first, const struct stat *st)
+bool links_can_link(struct walk *w, const char *first, bool outside, const struct stat *st)
 {
 	struct stat r;
 	int fd = bt_open_beneath(w->r->rootfd, first, O_PATH, 0);
@@ -304,7 +299,7 @@ bool links_can_link(struct walk *w, const char *first, const struct stat *st)
 		close(fd);
 	/* A first met in this walk was compared or copied in it: writes
 	 * since are rows, replayed onto the linked copy. */
-	if (!ok || !links_outside(w, st))
+	if (!ok || !outside)
 		return ok;
 	return r.st_size == st->st_size && bt_remote_same_time(w->r, &r.st_mtim, &st->st_mtim);
 }

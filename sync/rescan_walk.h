@@ -60,11 +60,9 @@ static inline bool walk_changed_meanwhile(int rc)
  * rel links to: NULL when st has one link, rel is the first, or no first is
  * known (seeding a partial walk's search the first time). A first that the
  * source no longer holds as that inode is dropped, rel taking its place.
+ * *outside: the first came from outside a partial walk (link_seen.outside).
  */
-const char *links_first(struct walk *w, const struct stat *st, const char *rel);
-
-/* The first name of a partial walk came from outside it (see outside). */
-bool links_outside(struct walk *w, const struct stat *st);
+const char *links_first(struct walk *w, const struct stat *st, const char *rel, bool *outside);
 
 /* The first name known for st's inode, as is (no search, no check). */
 const char *links_known(struct walk *w, const struct stat *st);
@@ -75,7 +73,7 @@ const char *links_known(struct walk *w, const struct stat *st);
  * touch it, but one that changed it may have raced the walk (or btsootfs
  * died and lost it): linking to its stale copy would leave the name met
  * stale and look right to every later comparison. */
-bool links_can_link(struct walk *w, const char *first, const struct stat *st);
+bool links_can_link(struct walk *w, const char *first, bool outside, const struct stat *st);
 
 /* The walk relied on a name outside it (linked to it, judged by it, or
  * relinked it): rows that raced the walk and touch it race the walk too. */
