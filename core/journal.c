@@ -537,22 +537,18 @@ int bt_meta_set_i64(struct bt_journal *j, const char *key, int64_t v)
 	return bt_meta_set(j, key, buf);
 }
 
-int bt_journal_lost_from(struct bt_journal *j, int64_t ns, int64_t until)
+int bt_journal_lost_from(struct bt_journal *j, int64_t ns)
 {
-	int64_t lost = 0, old_until = 0;
+	int64_t lost = 0;
 	int rc = bt_meta_get_i64_or(j, BT_META_LOST_SINCE, &lost, 0);
 
-	rc = rc ? rc : bt_meta_get_i64_or(j, BT_META_LOST_UNTIL, &old_until, 0);
 	if (rc < 0)
 		return rc;
-	if (ns <= 0) /* covered: no window */
-		until = 0;
-	else if (lost > 0) { /* the union of both windows */
-		ns = lost < ns ? lost : ns;
-		until = !until || !old_until ? 0 : until > old_until ? until : old_until;
-	}
-	rc = bt_meta_set_i64(j, BT_META_LOST_SINCE, ns);
-	return rc ? rc : bt_meta_set_i64(j, BT_META_LOST_UNTIL, until);
+	if (ns > 0 && lost > 0 && lost < ns)
+		ns = lost; /* the earliest loss not yet covered */
+	rc = bt_meta_set_i64(j, BT_META_LOST_SINCE, ns > 0 ? ns : 0);
+	/* Open until the next mount says when it journals again. */
+	return rc ? rc : bt_meta_set_i64(j, BT_META_LOST_UNTIL, 0);
 }
 
 int bt_journal_lost_window(struct bt_journal *j, int64_t *since, int64_t *until)
@@ -572,7 +568,7 @@ int bt_journal_note_lost(struct bt_journal *j)
 
 	if (rc < 0 || at <= 0)
 		return rc;
-	return bt_journal_lost_from(j, at > BT_LOST_MARGIN_NS ? at - BT_LOST_MARGIN_NS : 1, 0);
+	return bt_journal_lost_from(j, at > BT_LOST_MARGIN_NS ? at - BT_LOST_MARGIN_NS : 1);
 }
 
 /* ---- sync side ---- */

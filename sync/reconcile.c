@@ -181,7 +181,7 @@ static int mark_covered(struct bt_ctx *c, const struct bt_pass *p,
 	rc = rc ? rc : bt_meta_set(c->j, BT_META_FIRST_SYNC, "1");
 	rc = rc ? rc : bt_meta_set(c->j, BT_META_NEEDS_RESCAN, same ? "0" : "1");
 	if (rc == 0 && same) /* what was lost before the pass, it copied */
-		rc = bt_journal_lost_from(c->j, 0, 0);
+		rc = bt_journal_lost_from(c->j, 0);
 	rc = rc ? rc : bt_mirror_reconciled(c, st->entries, st->bytes);
 	rc = rc ? rc : store_set(c, keep);
 	if (rc == 0 && same && pid == 0)
@@ -317,18 +317,24 @@ static int written_files(struct bt_ctx *c, int64_t s_a, struct ino_set *set)
 	return rc;
 }
 
-/* When files may have taken changes no row tells (BT_META_LOST_SINCE,
- * _UNTIL): set by a daemon that found its predecessor dead, or now, if it
- * died and none came since, or it could not journal (its note); or by the
- * offline pass. A same-size edit whose writer set the mtime back, its row
- * lost, has a ctime in that window. */
-static int lost_window(struct bt_ctx *c, int64_t *since, int64_t *until)
+/* The daemon died with no other mounted since, or could not journal (its
+ * NEEDS_RESCAN note): rows may be lost that no mount has recorded yet. */
+static bool rows_lost_now(struct bt_ctx *c)
 {
 	ino_t note;
-	int rc = 0;
 
-	if (bt_daemon_died(c) || bt_rescan_note_get(c->block.state, &note) == 1)
-		rc = bt_journal_note_lost(c->j);
+	return bt_daemon_died(c) || bt_rescan_note_get(c->block.state, &note) == 1;
+}
+
+/* When files may have taken changes no row tells (BT_META_LOST_SINCE,
+ * _UNTIL): set by a daemon that found its predecessor dead, or now, if it
+ * died and none came since, or it could not journal (its note). A
+ * same-size edit whose writer set the mtime back, its row lost, has a
+ * ctime in that window. */
+static int lost_window(struct bt_ctx *c, int64_t *since, int64_t *until)
+{
+	int rc = rows_lost_now(c) ? bt_journal_note_lost(c->j) : 0;
+
 	return rc ? rc : bt_journal_lost_window(c->j, since, until);
 }
 
@@ -408,7 +414,7 @@ static bool must_copy(void *arg, const char *rel, const struct stat *s)
 	struct names *n = arg;
 
 	if (changed_in(s, n->lost_since, n->lost_until))
-		return true; /* changed while unmounted, say, times set back */
+		return true; /* its rows may have died with a daemon */
 	return bt_recheck_flags(n->set, rel) & BT_RECHECK_CONTENT;
 }
 
@@ -528,9 +534,8 @@ static int compare_names(struct bt_ctx *c, struct bt_recheck_set *set,
 static bool whole_pass_due(struct bt_ctx *c)
 {
 	int64_t v = 0;
-	ino_t note;
 
-	return bt_daemon_died(c) || bt_rescan_note_get(c->block.state, &note) == 1 ||
+	return rows_lost_now(c) ||
 	       (bt_meta_get_i64(c->j, BT_META_NEEDS_RESCAN, &v) == 0 && v == 1);
 }
 
@@ -570,7 +575,7 @@ int bt_reconcile(struct bt_ctx *c, const struct bt_rescan_opts *o, struct bt_res
 	rc = rc ? rc : bt_journal_begin(c->j);
 	rc = rc ? rc : store_set(c, &keep);
 	if (rc == 0 && keep.n == 0 && !whole_pass_due(c))
-		rc = bt_journal_lost_from(c->j, 0, 0); /* all compared */
+		rc = bt_journal_lost_from(c->j, 0); /* all compared */
 	rc = rc ? rc : bt_journal_commit(c->j);
 	if (rc < 0) {
 		bt_journal_rollback(c->j);

@@ -17,6 +17,7 @@
 #include "btsoot/exitcodes.h"
 #include "btsoot/fsclock.h"
 #include "btsoot/log.h"
+#include "btsoot/rescan_note.h"
 #include "btsoot/words.h"
 #include "config.h"
 #include "cli.h"
@@ -99,7 +100,8 @@ static const char *rescan_reason(struct bt_ctx *c)
 {
 	bool whole = false;
 
-	char buf[32], path[PATH_MAX + 32];
+	char buf[32];
+	ino_t note;
 	int64_t v = 0;
 
 	if (bt_meta_get_i64(c->j, BT_META_FIRST_SYNC, &v) < 0 || v != 1)
@@ -110,8 +112,7 @@ static const char *rescan_reason(struct bt_ctx *c)
 			return "the journal was corrupt (kept aside, see above)";
 		return "the journal is marked incomplete";
 	}
-	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", c->block.state);
-	if (access(path, F_OK) == 0)
+	if (bt_rescan_note_get(c->block.state, &note) == 1)
 		return "btsootfs could not journal every change";
 	if (bt_meta_get(c->j, BT_META_STATE, buf, sizeof(buf)) == 0 &&
 	    !strcmp(buf, "mounted") && bt_ctx_daemon_pid(c) == 0)

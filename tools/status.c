@@ -13,6 +13,7 @@
 #include "btsoot/lockfile.h"
 #include "btsoot/mounts.h"
 #include "btsoot/remote.h"
+#include "btsoot/rescan_note.h"
 #include "status.h"
 
 int bt_status_open_journal(const struct bt_block *b, struct bt_journal **j)
@@ -170,8 +171,8 @@ static void read_meta(struct bt_journal *j, struct bt_status *s)
 
 void bt_status_read(const struct bt_dirs *d, const char *name, struct bt_status *s)
 {
-	char path[PATH_MAX + 32];
 	struct bt_journal *j;
+	ino_t note;
 
 	memset(s, 0, sizeof(*s));
 	s->last_sync_exit = s->last_verify_exit = s->last_verify_diffs = -1;
@@ -190,8 +191,7 @@ void bt_status_read(const struct bt_dirs *d, const char *name, struct bt_status 
 		return;
 	read_meta(j, s);
 	bt_journal_close(j);
-	snprintf(path, sizeof(path), "%s/NEEDS_RESCAN", s->b.state);
-	if (access(path, F_OK) == 0)
+	if (bt_rescan_note_get(s->b.state, &note) == 1)
 		s->needs_rescan = true;
 }
 

@@ -253,10 +253,10 @@ int bt_meta_set_i64(struct bt_journal *j, const char *key, int64_t v);
  * BT_META_LOST_SINCE back to its last commit's time less the margin (kept
  * if earlier). Nothing when no commit time is known. 0 or -errno. */
 int bt_journal_note_lost(struct bt_journal *j);
-/* The same for changes made from ns until `until` (0: open-ended), e.g.
- * to the bare source before a mount (the offline pass); widens a window
- * already recorded. ns 0: no window (a pass covered it). */
-int bt_journal_lost_from(struct bt_journal *j, int64_t ns, int64_t until);
+/* The same from a given time ns (kept if earlier), open-ended until the
+ * next mount bounds it (btsootfs sets BT_META_LOST_UNTIL). ns 0: no window
+ * (a pass covered it). */
+int bt_journal_lost_from(struct bt_journal *j, int64_t ns);
 /* Reads the window (since 0: none; until INT64_MAX: open-ended). */
 int bt_journal_lost_window(struct bt_journal *j, int64_t *since, int64_t *until);
 
